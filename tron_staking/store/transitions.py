@@ -1,0 +1,72 @@
+"""The append-only audit trail of position transitions (collection ``state_transitions``).
+
+The controller appends one entry per transition it fires; the API lists a position's entries
+oldest first. Entries are never changed or removed. ``seq`` starts at 1 and grows by one per
+position; the unique (``position_id``, ``seq``) index makes two concurrent appends take
+different numbers (the loser re-reads and retries).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from tron_staking.errors import DuplicateKeyError
+from tron_staking.store import translate
+from tron_staking.store.ports import Clock
+from tron_staking.store.records import Document
+
+_ATTEMPTS = 8
+
+
+class MongoTransitionLog:
+    """The Mongo implementation of :class:`~tron_staking.store.ports.TransitionLog`."""
+
+    def __init__(self, collection: AsyncCollection[Document], clock: Clock) -> None:
+        self._collection = collection
+        self._clock = clock
+
+    async def append(self, position_id: str, entry: Mapping[str, Any]) -> Document:
+        """Store ``entry`` as the next transition of ``position_id`` and return it with its
+        ``seq`` (and ``at`` from the clock when the entry has none).
+
+        Raises DuplicateKeyError if concurrent appends kept winning (re-read and retry) and
+        StoreUnavailableError when MongoDB cannot be reached.
+        """
+        for _ in range(_ATTEMPTS):
+            with translate.driver_errors("read state_transitions"):
+                last = await self._collection.find_one(
+                    {"position_id": position_id}, {"_id": False, "seq": True}, sort=[("seq", -1)]
+                )
+            document: Document = {
+                key: value for key, value in entry.items() if key not in ("_id", "seq")
+            }
+            document.setdefault("at", self._clock.now())
+            document["position_id"] = position_id
+            document["seq"] = (int(last["seq"]) if last else 0) + 1
+            try:
+                with translate.driver_errors("append to state_transitions"):
+                    await self._collection.insert_one(dict(document))
+            except DuplicateKeyError:
+                continue
+            return document
+        raise DuplicateKeyError(
+            f"append to state_transitions: {position_id!r} kept changing; try again"
+        )
+
+    async def list(
+        self, position_id: str, *, after_seq: int = 0, limit: int = 1000
+    ) -> builtins.list[Document]:
+        """The entries of ``position_id`` with ``seq`` greater than ``after_seq``, oldest first."""
+        with translate.driver_errors("read state_transitions"):
+            found = (
+                self._collection.find(
+                    {"position_id": position_id, "seq": {"$gt": after_seq}}, {"_id": False}
+                )
+                .sort("seq", 1)
+                .limit(limit)
+            )
+            return await found.to_list()
