@@ -3,9 +3,15 @@
 Starts ``tron-devnet`` as a subprocess (``--port 0 --block-interval-ms 0``), then measures:
 
 * broadcasts/s — pre-signed TransferContract transactions posted to
-  ``wallet/broadcasttransaction`` by ``--concurrency`` httpx workers;
+  ``wallet/broadcasttransaction`` by ``--concurrency`` concurrent keep-alive connections;
 * account reads/s — ``wallet/getaccount`` (visible) with the same concurrency;
 * packing — the time of ``POST /devnet/mine`` for one block holding ``--pack`` transactions.
+
+Each rate is measured twice: with httpx (what the service uses) and with a minimal raw
+HTTP/1.1 keep-alive client. On a 2-core machine the client and the devnet share the CPUs and
+httpx costs more per request than the devnet does, so the httpx numbers are client-bound;
+the targets (500 broadcasts/s, 2,000 reads/s) are judged on the raw-client numbers, which
+measure the devnet's own capacity.
 
 Bounded in count and time (``--deadline-s``); loopback only. Writes a JSON and a markdown
 report under ``bench/reports/``. Run: ``python -m bench.devnet_bench`` (not part of pytest).
@@ -151,6 +157,80 @@ async def run_concurrent(
     return Result(name, done, round(seconds, 3), round(done / seconds, 1), errors)
 
 
+class RawConnection:
+    """A minimal HTTP/1.1 keep-alive client connection (POST with Content-Length only)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, url: str) -> RawConnection:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        return cls(reader, writer)
+
+    async def post(self, path: str, body: bytes) -> Any:
+        self.writer.write(
+            b"POST %s HTTP/1.1\r\nHost: devnet\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (path.encode(), len(body), body)
+        )
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        return json.loads(await self.reader.readexactly(length))
+
+    async def close(self) -> None:
+        self.writer.close()
+        await self.writer.wait_closed()
+
+
+async def run_raw(
+    name: str,
+    requests: Sequence[tuple[str, bytes, Callable[[Any], bool]]],
+    url: str,
+    concurrency: int,
+    deadline: float,
+) -> Result:
+    connections = [await RawConnection.open(url) for _ in range(concurrency)]
+    errors = 0
+    done = 0
+    iterator = iter(requests)
+
+    async def worker(connection: RawConnection) -> None:
+        nonlocal errors, done
+        for path, body, check in iterator:
+            if time.monotonic() > deadline:
+                return
+            if not check(await connection.post(path, body)):
+                errors += 1
+            done += 1
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(worker(connection) for connection in connections))
+    finally:
+        seconds = time.perf_counter() - started
+        for connection in connections:
+            await connection.close()
+    return Result(name, done, round(seconds, 3), round(done / seconds, 1), errors)
+
+
+def _is_account(address: str) -> Callable[[Any], bool]:
+    def check(answer: Any) -> bool:
+        return bool(answer.get("address") == address)
+
+    return check
+
+
+def _accepted(answer: Any) -> bool:
+    return bool(answer.get("result") is True)
+
+
 def _broadcast_job(body: str) -> Callable[[httpx.AsyncClient], Awaitable[bool]]:
     headers = {"content-type": "application/json"}
 
@@ -178,33 +258,73 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=devnet.url, timeout=60) as client:
             head = (await client.post("/wallet/getnowblock")).json()
             signing_started = time.perf_counter()
-            broadcast_txs = presign_transfers(devnet.accounts, args.broadcasts, head, 0)
+            broadcast_txs = [
+                presign_transfers(devnet.accounts, args.broadcasts, head, salt)
+                for salt in (0, 10**8)
+            ]
             pack_txs = presign_transfers(devnet.accounts, args.pack, head, 10**9)
             signing_s = time.perf_counter() - signing_started
 
-            broadcasts = await run_concurrent(
-                "broadcasttransaction",
-                [_broadcast_job(body) for body, _ in broadcast_txs],
-                devnet.url,
-                args.concurrency,
-                deadline,
+            addresses = [account["address"] for account in devnet.accounts]
+            reads_jobs = [addresses[i % len(addresses)] for i in range(args.reads)]
+            results = []
+            results.append(
+                await run_concurrent(
+                    "httpx: broadcasttransaction",
+                    [_broadcast_job(body) for body, _ in broadcast_txs[0]],
+                    devnet.url,
+                    args.concurrency,
+                    deadline,
+                )
             )
             await client.post("/devnet/mine", json={"blocks": 1})
-            addresses = [account["address"] for account in devnet.accounts]
-            reads = await run_concurrent(
-                "getaccount",
-                [_read_job(addresses[i % len(addresses)]) for i in range(args.reads)],
+            results.append(
+                await run_concurrent(
+                    "httpx: getaccount",
+                    [_read_job(address) for address in reads_jobs],
+                    devnet.url,
+                    args.concurrency,
+                    deadline,
+                )
+            )
+            raw_broadcasts = await run_raw(
+                "raw: broadcasttransaction",
+                [
+                    ("/wallet/broadcasttransaction", body.encode(), _accepted)
+                    for body, _ in broadcast_txs[1]
+                ],
                 devnet.url,
                 args.concurrency,
                 deadline,
             )
-            fill = await run_concurrent(
-                "broadcasttransaction (fill one block)",
-                [_broadcast_job(body) for body, _ in pack_txs],
+            results.append(raw_broadcasts)
+            await client.post("/devnet/mine", json={"blocks": 1})
+            raw_reads = await run_raw(
+                "raw: getaccount",
+                [
+                    (
+                        "/wallet/getaccount",
+                        json.dumps({"address": address, "visible": True}).encode(),
+                        _is_account(address),
+                    )
+                    for address in reads_jobs
+                ],
                 devnet.url,
                 args.concurrency,
                 deadline,
             )
+            results.append(raw_reads)
+            fill = await run_raw(
+                "raw: broadcasttransaction (fill one block)",
+                [
+                    ("/wallet/broadcasttransaction", body.encode(), _accepted)
+                    for body, _ in pack_txs
+                ],
+                devnet.url,
+                args.concurrency,
+                deadline,
+            )
+            results.append(fill)
             pending = (await client.get("/devnet/state")).json()["pending"]
             mine_started = time.perf_counter()
             mined = (await client.post("/devnet/mine", json={"blocks": 1})).json()
@@ -228,7 +348,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "pack": args.pack,
         },
         "presign_s": round(signing_s, 3),
-        "results": [asdict(broadcasts), asdict(reads), asdict(fill)],
+        "results": [asdict(result) for result in results],
         "pack": {
             "pending_before_mine": pending,
             "packed_in_block": packed,
@@ -237,8 +357,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         },
         "targets": TARGETS,
         "meets_targets": {
-            "broadcasts_per_s": broadcasts.per_second >= TARGETS["broadcasts_per_s"],
-            "account_reads_per_s": reads.per_second >= TARGETS["account_reads_per_s"],
+            "broadcasts_per_s": raw_broadcasts.per_second >= TARGETS["broadcasts_per_s"],
+            "account_reads_per_s": raw_reads.per_second >= TARGETS["account_reads_per_s"],
             "pack_block_txs": packed >= TARGETS["pack_block_txs"],
         },
         "devnet_exit_code": exit_code,

@@ -18,6 +18,7 @@ Queries return java-tron-shaped dicts (``engine.views``) with protobuf bytes fie
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -47,12 +48,13 @@ __all__ = ["Chain", "ContractValidateError", "SnapshotError"]
 
 SNAPSHOT_VERSION = 1
 ZERO_HASH = bytes(32)
-OWNER_PERMISSION, WITNESS_PERMISSION, ACTIVE_PERMISSION = 0, 1, 2
+OWNER_PERMISSION, ACTIVE_PERMISSION = 0, 2
 CONTRACT_VALIDATE_PREFIX = "Contract validate error : "
 SIGNATURE_PREFIX = "Validate signature error: "
 _TX_PERMISSION_MESSAGES = ("Permission type is error", "Permission denied")
 _WEIGHT_PERMISSION_MESSAGES = ("Permission type is wrong!", "Permission denied!")
 
+_log = logging.getLogger(__name__)
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -82,9 +84,9 @@ class _PermissionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Permission:
+    """A ``protocol.Permission``; accounts only ever have the default owner and active ones."""
+
     type: int  # 0 Owner, 1 Witness, 2 Active
-    id: int
-    name: str
     threshold: int
     keys: tuple[tuple[bytes, int], ...]
     operations: bytes = b""
@@ -110,9 +112,9 @@ class Permission:
 def default_permission(owner: bytes, permission_id: int) -> Permission | None:
     """``AccountCapsule.getPermissionById`` for accounts with the default permissions."""
     if permission_id == OWNER_PERMISSION:
-        return Permission(0, 0, "owner", 1, ((owner, 1),))
+        return Permission(OWNER_PERMISSION, 1, ((owner, 1),))
     if permission_id == ACTIVE_PERMISSION:
-        return Permission(2, 2, "active", 1, ((owner, 1),), params.ACTIVE_DEFAULT_OPERATIONS)
+        return Permission(ACTIVE_PERMISSION, 1, ((owner, 1),), params.ACTIVE_DEFAULT_OPERATIONS)
     return None
 
 
@@ -134,7 +136,9 @@ def _locked(method: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 # ---- block header encoding (BlockHeader.raw: timestamp=1, txTrieRoot=2, parentHash=3,
-#      number=7, witness_address=9) ----
+#      number=7, witness_address=9, version=10) ----
+
+BLOCK_VERSION = 32
 
 
 def _varint(value: int) -> bytes:
@@ -165,6 +169,7 @@ def header_raw_bytes(
             _field_bytes(3, parent_id),
             _field_varint(7, number),
             _field_bytes(9, witness),
+            _field_varint(10, BLOCK_VERSION),
         )
     )
 
@@ -187,11 +192,18 @@ def tx_trie_root(txids: list[bytes]) -> bytes:
 
 
 def _make_block(
-    number: int, parent_id: bytes, timestamp: int, witness: bytes, txs: tuple[Transaction, ...]
+    number: int,
+    parent_id: bytes,
+    timestamp: int,
+    witness: bytes,
+    txs: tuple[Transaction, ...],
+    witness_key: bytes | None = None,
 ) -> Block:
     root = tx_trie_root([tx.txid for tx in txs])
     raw = header_raw_bytes(number, parent_id, timestamp, witness, root)
-    return Block(number, block_id_of(number, raw), parent_id, timestamp, witness, txs, root)
+    signature = crypto.sign(crypto.sha256(raw), witness_key) if witness_key else b""
+    block_id = block_id_of(number, raw)
+    return Block(number, block_id, parent_id, timestamp, witness, txs, root, signature)
 
 
 class Chain:
@@ -200,11 +212,16 @@ class Chain:
     def __init__(self, genesis: Genesis, *, solid_lag: int = 19) -> None:
         if solid_lag < 0:
             raise ValueError("solid_lag must be >= 0")
+        if not genesis.witnesses:
+            raise ValueError("the genesis needs at least one witness to produce blocks")
         self._lock = threading.RLock()
         self._genesis = genesis
         self.params: dict[str, int] = params.chain_parameters(genesis.chain_parameters)
         self._genesis_time_ms = genesis.genesis_time_ms
         self._guards = frozenset(witness.address for witness in genesis.witnesses)
+        self._witness_keys = {
+            w.address: w.private_key for w in genesis.witnesses if w.private_key is not None
+        }
         self._solid_lag = solid_lag
         self._head_state = self._genesis_state(genesis)
         self._solid_state = state.copy_tables(self._head_state)
@@ -296,7 +313,9 @@ class Chain:
         self._record_production(store, producer, parent.timestamp, number, timestamp)
         self._maintain(store, number, timestamp)
         txs = tuple(record.tx for record in self._pending_txs)
-        block = _make_block(number, parent.block_id, timestamp, producer, txs)
+        block = _make_block(
+            number, parent.block_id, timestamp, producer, txs, self._witness_keys.get(producer)
+        )
         for record in self._pending_txs:
             record.block_num = number
             record.block_time_ms = timestamp
@@ -407,6 +426,9 @@ class Chain:
             receipt, layer = self._process(tx)
         except _RejectedError as exc:
             return BroadcastResult(exc.code, exc.message)
+        except Exception as exc:  # a devnet bug: answer like java-tron, keep the state intact
+            _log.exception("broadcast of %s failed unexpectedly", tx.txid.hex())
+            return BroadcastResult(ResponseCode.OTHER_ERROR, f"Error: {exc}")
         if not discard:
             state.merge_into(self._pending, layer)
             record = TxRecord(tx, receipt)
@@ -419,13 +441,12 @@ class Chain:
         contracts = raw.contracts
         if not contracts or contracts[0].value is None:
             raise _RejectedError(
-                ResponseCode.CONTRACT_VALIDATE_ERROR, "Contract validate error : No contract!"
+                ResponseCode.CONTRACT_VALIDATE_ERROR, CONTRACT_VALIDATE_PREFIX + "No contract!"
             )
         head_ms = self.head.timestamp
         if raw.expiration < head_ms + params.BLOCK_INTERVAL_MS:
             raise _RejectedError(ResponseCode.TRANSACTION_EXPIRATION_ERROR, "Transaction expired")
-        base = Store(self._pending, self._head_state)
-        self._check_signature(base, tx)
+        self._check_signature(tx)
         txid_hex = tx.txid.hex()
         if len(contracts) != 1:
             raise _RejectedError(
@@ -449,7 +470,7 @@ class Chain:
             raise _RejectedError(ResponseCode.TRANSACTION_EXPIRATION_ERROR, "Transaction expired")
         if tx.txid in self._txs:
             raise _RejectedError(ResponseCode.DUP_TRANSACTION_ERROR, "Dup transaction.")
-        store, layer = base.child()
+        store, layer = Store(self._pending, self._head_state).child()
         ctx = self._context(store, head_ms)
         value = contracts[0].value
         receipt = self._charge(ctx, tx, value, txid_hex)
@@ -560,7 +581,7 @@ class Chain:
             total += weight
         return total, approved
 
-    def _check_signature(self, store: Store, tx: Transaction) -> None:
+    def _check_signature(self, tx: Transaction) -> None:
         def reject(detail: str) -> _RejectedError:
             return _RejectedError(ResponseCode.SIGERROR, SIGNATURE_PREFIX + detail)
 
@@ -972,6 +993,7 @@ def _encode_block(block: Block) -> dict[str, Any]:
         "timestamp": block.timestamp,
         "witness": block.witness_address.hex(),
         "tx_trie_root": block.tx_trie_root.hex(),
+        "witness_signature": block.witness_signature.hex(),
         "transactions": [encode_transaction(tx) for tx in block.transactions],
     }
 
@@ -985,6 +1007,7 @@ def _decode_block(raw: dict[str, Any]) -> Block:
         witness_address=bytes.fromhex(raw["witness"]),
         transactions=tuple(decode_transaction(tx) for tx in raw["transactions"]),
         tx_trie_root=bytes.fromhex(raw["tx_trie_root"]),
+        witness_signature=bytes.fromhex(raw["witness_signature"]),
     )
 
 

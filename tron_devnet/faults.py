@@ -99,10 +99,13 @@ def parse_rule(obj: object, index: int = 0) -> FaultRule:
     path = obj.get("path")
     if not isinstance(path, str) or not path.strip("/"):
         raise FaultRuleError(f"{where}: path must be a non-empty string")
+    modes = ", ".join(m.value for m in FaultMode)
+    mode_value = obj.get("mode")
+    if not isinstance(mode_value, str):
+        raise FaultRuleError(f"{where}: mode must be one of {modes}")
     try:
-        mode = FaultMode(obj.get("mode"))
+        mode = FaultMode(mode_value)
     except ValueError:
-        modes = ", ".join(m.value for m in FaultMode)
         raise FaultRuleError(f"{where}: mode must be one of {modes}") from None
     probability = obj.get("probability", 1.0)
     if probability is None:

@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tron_devnet import params
+from tron_devnet import crypto, params
 from tron_devnet.state import Account, Store
 from tron_devnet.types import ResourceCode
 
@@ -290,9 +290,7 @@ def consume_bandwidth(
     """
     account = store.account_for_write(owner)
     if account is None:
-        from tron_devnet.crypto import address_to_base58
-
-        raise BandwidthValidateError(f"account [{address_to_base58(owner)}] does not exist")
+        raise BandwidthValidateError(f"account [{crypto.address_to_base58(owner)}] does not exist")
     if creates_account:
         max_size = cfg["getMaxCreateAccountTxSize"]
         if create_account_size > max_size:

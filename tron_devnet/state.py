@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from tron_devnet.types import ResourceCode
 
@@ -201,7 +201,6 @@ TABLES: tuple[str, ...] = (
 )
 Tables = dict[str, dict[Any, Any]]
 _MISSING: Final = object()
-_T = TypeVar("_T")
 
 
 def new_tables() -> Tables:
@@ -229,10 +228,6 @@ def apply_to_base(base: Tables, overlay: Tables) -> None:
                 base_table.pop(key, None)
             else:
                 base_table[key] = value
-
-
-def is_empty(tables: Tables) -> bool:
-    return not any(tables.values())
 
 
 class Store:
@@ -336,7 +331,7 @@ class Store:
     def add_dyn(self, name: str, delta: int) -> None:
         self.top["dyn"][name] = self.dyn(name) + delta
 
-    def deleg(self, key: tuple[Any, ...], default: _T) -> Any:
+    def deleg(self, key: tuple[Any, ...], default: Any) -> Any:
         value = self.get("deleg", key)
         return default if value is None else value
 

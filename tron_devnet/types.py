@@ -206,3 +206,4 @@ class Block:
     witness_address: Address
     transactions: tuple[Transaction, ...] = field(default=())
     tx_trie_root: bytes = b"\0" * 32
+    witness_signature: bytes = b""  # over sha256(header raw); empty when the key is unknown

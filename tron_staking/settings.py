@@ -21,7 +21,7 @@ import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 import pydantic
 from pydantic import AliasChoices, BeforeValidator, Field, PlainSerializer, SecretStr
@@ -116,39 +116,46 @@ def _parse_log_format(value: object) -> str:
     return text
 
 
-def _split_url(value: object, schemes: tuple[str, ...], example: str) -> tuple[str, SplitResult]:
+def _valid_host(host: str) -> bool:
+    """Whether ``host`` is ``name``, ``name:port`` or ``[v6]:port`` with a port in range."""
+    try:
+        parts = urlsplit(f"//{host}")
+        port = parts.port  # ValueError when not a number or out of range
+    except ValueError:
+        return False
+    return bool(parts.hostname) and port != 0
+
+
+def _parse_url(
+    value: object, schemes: tuple[str, ...], example: str, *, many_hosts: bool = False
+) -> str:
+    """``value`` if it is a URL with one of ``schemes`` and a valid host; ``many_hosts``
+    accepts a comma-separated list of them (a MongoDB replica set)."""
     text = _text(value)
-    problem = f"must be a URL like {example}"
     try:
         parts = urlsplit(text)
-        port = parts.port  # raises ValueError for a port that is not a number or out of range
     except ValueError:
-        raise ValueError(problem) from None
-    if parts.scheme not in schemes or not parts.netloc or any(c.isspace() for c in text):
-        raise ValueError(problem)
-    if parts.scheme not in ("unix", "mongodb", "mongodb+srv") and not parts.hostname:
-        raise ValueError(problem)
-    if port == 0:
-        raise ValueError(problem)
-    return text, parts
+        parts = None
+    if parts is None or parts.scheme not in schemes or any(c.isspace() for c in text):
+        raise ValueError(f"must be a URL like {example}")
+    host_list = parts.netloc.rpartition("@")[2].split(",")
+    if (len(host_list) > 1 and not many_hosts) or not all(map(_valid_host, host_list)):
+        raise ValueError(f"must be a URL like {example}")
+    return text
 
 
 def _parse_mongo_url(value: object) -> str:
-    text, parts = _split_url(value, ("mongodb", "mongodb+srv"), "mongodb://127.0.0.1:27017")
-    hosts = parts.netloc.rpartition("@")[2]
-    if not hosts or any(not host for host in hosts.split(",")):
-        raise ValueError("must be a URL like mongodb://127.0.0.1:27017")
-    return text
+    return _parse_url(
+        value, ("mongodb", "mongodb+srv"), "mongodb://127.0.0.1:27017", many_hosts=True
+    )
 
 
 def _parse_redis_url(value: object) -> str:
-    text, _ = _split_url(value, ("redis", "rediss"), "redis://127.0.0.1:6379/0")
-    return text
+    return _parse_url(value, ("redis", "rediss"), "redis://127.0.0.1:6379/0")
 
 
 def _parse_http_url(value: object) -> str:
-    text, _ = _split_url(value, ("http", "https"), "https://api.trongrid.io")
-    return text.rstrip("/")
+    return _parse_url(value, ("http", "https"), "https://api.trongrid.io").rstrip("/")
 
 
 _DATABASE_FORBIDDEN = re.compile(r'[/\\. "$*<>:|?\x00]')
@@ -242,12 +249,8 @@ RedisUrl = Annotated[
 HttpUrl = Annotated[str, BeforeValidator(_parse_http_url)]
 
 
-def _vars(*names: str) -> AliasChoices:
-    return AliasChoices(*names)
-
-
 class _Group(BaseSettings):
-    """Base of every settings group: frozen, fed only by :func:`load` (never by os.environ)."""
+    """Base of every settings group: frozen, fed only by :func:`load` (not by the process)."""
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=True)
 
@@ -266,16 +269,16 @@ class _Group(BaseSettings):
 class ApiSettings(_Group):
     """The HTTP server and its per-address rate limits."""
 
-    host: Word = Field(default="0.0.0.0", validation_alias=_vars("SERVICE_HOST"))  # noqa: S104
-    port: Port = Field(default=8096, validation_alias=_vars("SERVICE_PORT", "STAKING_PORT"))
-    workers: PositiveInt = Field(default=1, validation_alias=_vars("WORKERS"))
+    host: Word = Field(default="0.0.0.0", validation_alias=AliasChoices("SERVICE_HOST"))  # noqa: S104
+    port: Port = Field(default=8096, validation_alias=AliasChoices("SERVICE_PORT", "STAKING_PORT"))
+    workers: PositiveInt = Field(default=1, validation_alias=AliasChoices("WORKERS"))
     rate_limit_write: RateLimitSpec = Field(
         default=RateLimit(requests=30, period_s=60),
-        validation_alias=_vars("STAKING_RATE_LIMIT_WRITE"),
+        validation_alias=AliasChoices("STAKING_RATE_LIMIT_WRITE"),
     )
     rate_limit_read: RateLimitSpec = Field(
         default=RateLimit(requests=600, period_s=60),
-        validation_alias=_vars("STAKING_RATE_LIMIT_READ"),
+        validation_alias=AliasChoices("STAKING_RATE_LIMIT_READ"),
     )
 
 
@@ -283,28 +286,36 @@ class MongoSettings(_Group):
     """The MongoDB deployment that holds every record (the durable source of truth)."""
 
     url: MongoUrl = Field(
-        default="mongodb://127.0.0.1:27017", validation_alias=_vars("MONGODB_URL"), repr=False
+        default="mongodb://127.0.0.1:27017",
+        validation_alias=AliasChoices("MONGODB_URL"),
+        repr=False,
     )
     database: Annotated[str, BeforeValidator(_parse_database)] = Field(
         default="tron_staking",
-        validation_alias=_vars("STAKING_MONGO_DATABASE", "MONGODB_DATABASE"),
+        validation_alias=AliasChoices("STAKING_MONGO_DATABASE", "MONGODB_DATABASE"),
     )
-    timeout_s: PositiveFloat = Field(default=5.0, validation_alias=_vars("STAKING_MONGO_TIMEOUT_S"))
+    timeout_s: PositiveFloat = Field(
+        default=5.0, validation_alias=AliasChoices("STAKING_MONGO_TIMEOUT_S")
+    )
 
 
 class RedisSettings(_Group):
     """The optional Redis (cache, wake-ups, shared rate buckets); ``url`` None = disabled."""
 
-    url: RedisUrl | None = Field(default=None, validation_alias=_vars("REDIS_URL"), repr=False)
-    timeout_s: PositiveFloat = Field(default=0.5, validation_alias=_vars("STAKING_REDIS_TIMEOUT_S"))
+    url: RedisUrl | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL"), repr=False
+    )
+    timeout_s: PositiveFloat = Field(
+        default=0.5, validation_alias=AliasChoices("STAKING_REDIS_TIMEOUT_S")
+    )
     ttl_staking_stats_s: PositiveInt = Field(
-        default=30, validation_alias=_vars("STAKING_CACHE_TTL_STAKING_STATS_S")
+        default=30, validation_alias=AliasChoices("STAKING_CACHE_TTL_STAKING_STATS_S")
     )
     ttl_rewards_s: PositiveInt = Field(
-        default=60, validation_alias=_vars("STAKING_CACHE_TTL_REWARDS_S")
+        default=60, validation_alias=AliasChoices("STAKING_CACHE_TTL_REWARDS_S")
     )
     ttl_resource_info_s: PositiveInt = Field(
-        default=30, validation_alias=_vars("STAKING_CACHE_TTL_RESOURCE_INFO_S")
+        default=30, validation_alias=AliasChoices("STAKING_CACHE_TTL_RESOURCE_INFO_S")
     )
 
 
@@ -312,14 +323,14 @@ class ChainSettings(_Group):
     """The TRON full node (or TronGrid); ``http_endpoint`` None = the embedded devnet in dev."""
 
     http_endpoint: HttpUrl | None = Field(
-        default=None, validation_alias=_vars("TRON_HTTP_ENDPOINT")
+        default=None, validation_alias=AliasChoices("TRON_HTTP_ENDPOINT")
     )
     api_key: Secret | None = Field(
-        default=None, validation_alias=_vars("TRON_API_KEY", "TRONGRID_API_KEY")
+        default=None, validation_alias=AliasChoices("TRON_API_KEY", "TRONGRID_API_KEY")
     )
-    qps: PositiveFloat = Field(default=10.0, validation_alias=_vars("STAKING_CHAIN_QPS"))
+    qps: PositiveFloat = Field(default=10.0, validation_alias=AliasChoices("STAKING_CHAIN_QPS"))
     timeout_s: PositiveFloat = Field(
-        default=10.0, validation_alias=_vars("STAKING_CHAIN_TIMEOUT_S")
+        default=10.0, validation_alias=AliasChoices("STAKING_CHAIN_TIMEOUT_S")
     )
 
 
@@ -330,20 +341,22 @@ def _default_replica_id() -> str:
 class ControllerSettings(_Group):
     """The reconciliation loop: worker pool, leases, resync and transaction expiration."""
 
-    enabled: Flag = Field(default=True, validation_alias=_vars("STAKING_CONTROLLER_ENABLED"))
-    workers: PositiveInt = Field(default=4, validation_alias=_vars("STAKING_WORKERS"))
+    enabled: Flag = Field(default=True, validation_alias=AliasChoices("STAKING_CONTROLLER_ENABLED"))
+    workers: PositiveInt = Field(default=4, validation_alias=AliasChoices("STAKING_WORKERS"))
     resync_interval_s: PositiveFloat = Field(
-        default=300.0, validation_alias=_vars("STAKING_RESYNC_INTERVAL_S")
+        default=300.0, validation_alias=AliasChoices("STAKING_RESYNC_INTERVAL_S")
     )
     poll_interval_s: PositiveFloat = Field(
-        default=1.0, validation_alias=_vars("STAKING_POLL_INTERVAL_S")
+        default=1.0, validation_alias=AliasChoices("STAKING_POLL_INTERVAL_S")
     )
-    lease_ttl_s: PositiveFloat = Field(default=30.0, validation_alias=_vars("STAKING_LEASE_TTL_S"))
+    lease_ttl_s: PositiveFloat = Field(
+        default=30.0, validation_alias=AliasChoices("STAKING_LEASE_TTL_S")
+    )
     tx_expiration_s: Annotated[int, BeforeValidator(_parse_expiration_s)] = Field(
-        default=60, validation_alias=_vars("STAKING_TX_EXPIRATION_S")
+        default=60, validation_alias=AliasChoices("STAKING_TX_EXPIRATION_S")
     )
     replica_id: Word = Field(
-        default_factory=_default_replica_id, validation_alias=_vars("STAKING_REPLICA_ID")
+        default_factory=_default_replica_id, validation_alias=AliasChoices("STAKING_REPLICA_ID")
     )
 
 
@@ -351,30 +364,34 @@ class AuthSettings(_Group):
     """JWT verification for the API: an HS256 secret or an RS256/ES256 public key."""
 
     jwt_secret: Annotated[SecretStr, BeforeValidator(_parse_jwt_secret)] | None = Field(
-        default=None, validation_alias=_vars("STAKING_JWT_SECRET")
+        default=None, validation_alias=AliasChoices("STAKING_JWT_SECRET")
     )
     jwt_public_key: Annotated[str, BeforeValidator(_parse_pem_public_key)] | None = Field(
-        default=None, validation_alias=_vars("STAKING_JWT_PUBLIC_KEY")
+        default=None, validation_alias=AliasChoices("STAKING_JWT_PUBLIC_KEY")
     )
-    jwt_issuer: str | None = Field(default=None, validation_alias=_vars("STAKING_JWT_ISSUER"))
-    jwt_audience: str | None = Field(default=None, validation_alias=_vars("STAKING_JWT_AUDIENCE"))
+    jwt_issuer: str | None = Field(
+        default=None, validation_alias=AliasChoices("STAKING_JWT_ISSUER")
+    )
+    jwt_audience: str | None = Field(
+        default=None, validation_alias=AliasChoices("STAKING_JWT_AUDIENCE")
+    )
 
 
 class KeySettings(_Group):
     """The key-encryption key of the keystore, given inline or as a mounted secret file."""
 
-    kek: Secret | None = Field(default=None, validation_alias=_vars("STAKING_KEK"))
-    kek_file: Path | None = Field(default=None, validation_alias=_vars("STAKING_KEK_FILE"))
+    kek: Secret | None = Field(default=None, validation_alias=AliasChoices("STAKING_KEK"))
+    kek_file: Path | None = Field(default=None, validation_alias=AliasChoices("STAKING_KEK_FILE"))
 
 
 class LoggingSettings(_Group):
     """Structured logging: the level and the renderer (JSON lines, or console for humans)."""
 
     level: Annotated[str, BeforeValidator(_parse_log_level)] = Field(
-        default="INFO", validation_alias=_vars("LOG_LEVEL")
+        default="INFO", validation_alias=AliasChoices("LOG_LEVEL")
     )
     format: Annotated[Literal["json", "console"], BeforeValidator(_parse_log_format)] = Field(
-        default="json", validation_alias=_vars("STAKING_LOG_FORMAT")
+        default="json", validation_alias=AliasChoices("STAKING_LOG_FORMAT")
     )
 
 

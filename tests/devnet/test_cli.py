@@ -41,15 +41,15 @@ class DevnetProcess:
         return result
 
     def startup(self) -> tuple[list[dict[str, Any]], str]:
-        accounts = []
+        accounts: list[dict[str, Any]] = []
         while True:
             entry = self.next_json()
             if entry.get("event") == "ready":
                 return accounts, entry["url"]
             accounts.append(entry)
 
-    def terminate(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
+    def terminate(self, signum: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(signum)
         code = self.proc.wait(timeout=30)
         self._reader.join(5)
         return code
@@ -123,12 +123,12 @@ def test_state_file_round_trip(tmp_path: Path) -> None:
         assert second.terminate() == 0
 
 
-def test_no_admin_flag() -> None:
+def test_no_admin_flag_and_sigint() -> None:
     with devnet_process("--no-admin", "--accounts", "1") as dn:
         _, url = dn.startup()
         with httpx.Client(base_url=url, timeout=10) as client:
             assert client.post("/devnet/mine", json={}).status_code == 404
-        assert dn.terminate() == 0
+        assert dn.terminate(signal.SIGINT) == 0
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from tron_devnet.types import (
 OWNER_HEX = "41dd791d6b49e190062d650e6a23c575510d35f2f9"
 
 # Reference §10 E6: Nile wallet/freezebalancev2 build response.
-E6_RAW = {
+E6_RAW: dict[str, Any] = {
     "contract": [
         {
             "parameter": {
@@ -57,7 +57,7 @@ E6_RAW_HEX = (
 )
 
 # Reference §10 E16: tronpy's offline Transfer vector.
-E16_RAW = {
+E16_RAW: dict[str, Any] = {
     "contract": [
         {
             "parameter": {
@@ -231,7 +231,13 @@ def test_unknown_keys_and_nulls_are_skipped() -> None:
     raw["contract"][0]["parameter"]["value"]["extra"] = {"nested": [1, 2]}
     raw["contract"][0]["parameter"]["value"]["lock"] = None
     raw["whatever"] = None
-    body = {"raw_data": raw, "txID": "", "signature": [], "permission": None, "visible": False}
+    body: dict[str, Any] = {
+        "raw_data": raw,
+        "txID": "",
+        "signature": [],
+        "permission": None,
+        "visible": False,
+    }
     assert codec.parse_transaction_json(body, visible=False).txid.hex() == E6_TXID
 
 
@@ -337,7 +343,8 @@ def test_block_json_shape() -> None:
 
 
 def test_tronpy_offline_txid_matches() -> None:
-    proto = pytest.importorskip("tronpy.proto", exc_type=ImportError)
+    from tronpy import proto  # needs the protobuf package (dev extra)
+
     raw = copy.deepcopy(E16_RAW)
     raw["timestamp"] += 7
     assert proto.calculate_txid_from_raw_data(raw) == (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from tronpy import AsyncTron
@@ -78,7 +80,9 @@ async def test_account_get_with_query(devnet: Devnet) -> None:
         ("wallet/getdelegatedresourceaccountindexv2", {"value": "4100"}),
     ],
 )
-async def test_absent_shapes_are_empty_objects(devnet: Devnet, path: str, body: dict) -> None:
+async def test_absent_shapes_are_empty_objects(
+    devnet: Devnet, path: str, body: dict[str, Any]
+) -> None:
     assert await devnet.post(path, body) == {}
 
 

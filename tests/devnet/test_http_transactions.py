@@ -53,6 +53,18 @@ async def test_tronpy_freeze_mine_transaction_info(devnet: Devnet, tron: AsyncTr
     assert (await tron.get_solid_transaction(ret.txid))["txID"] == ret.txid
 
 
+async def test_solid_reads_lag_the_head(devnet: Devnet, tron: AsyncTron) -> None:
+    account = devnet.accounts[4]
+    query = {"address": account.address, "visible": True}
+    before = (await devnet.post("walletsolidity/getaccount", query))["balance"]
+    await devnet.send_and_mine(tron.trx.freeze_balance(account.address, 9_000_000), account)
+    head_view = await devnet.post("wallet/getaccount", query)
+    assert head_view["balance"] == before - 9_000_000
+    assert (await devnet.post("walletsolidity/getaccount", query))["balance"] == before
+    await devnet.mine(19)
+    assert (await devnet.post("walletsolidity/getaccount", query))["balance"] == before - 9_000_000
+
+
 async def test_tronpy_stake_cycle(devnet: Devnet, tron: AsyncTron) -> None:
     owner, receiver = devnet.accounts[0], devnet.accounts[1]
     trx = tron.trx

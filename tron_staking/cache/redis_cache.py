@@ -29,7 +29,7 @@ from redis.backoff import NoBackoff
 
 from tron_staking.cache import codec
 from tron_staking.cache.keys import WAKE_CHANNEL
-from tron_staking.settings import RedisSettings, redact_url
+from tron_staking.settings import RedisSettings
 
 _log = structlog.stdlib.get_logger(__name__)
 
@@ -152,7 +152,14 @@ class RedisCache:
         self._warnings = _WarningLimiter(warn_interval_s, monotonic)
 
     @classmethod
-    def from_settings(cls, settings: RedisSettings) -> RedisCache:
+    def from_settings(
+        cls,
+        settings: RedisSettings,
+        *,
+        cooldown_s: float = 1.0,
+        warn_interval_s: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> RedisCache:
         """A cache on ``settings.url`` (which must be set); connects on first use."""
         if settings.url is None:
             raise ValueError("RedisCache needs REDIS_URL; use NullCache without it")
@@ -163,8 +170,9 @@ class RedisCache:
             retry=Retry(NoBackoff(), 0),
             retry_on_timeout=False,
         )
-        _log.debug("cache.configured", url=redact_url(settings.url))
-        return cls(client)
+        return cls(
+            client, cooldown_s=cooldown_s, warn_interval_s=warn_interval_s, monotonic=monotonic
+        )
 
     @property
     def enabled(self) -> bool:

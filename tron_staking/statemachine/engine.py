@@ -155,7 +155,7 @@ class TableMachine(Generic[S]):
                 dest = row["dest"]
                 dest_value = one.value if dest == "=" else getattr(dest, "value", dest)
                 yield Edge(
-                    trigger=row["trigger"],
+                    trigger=str(row["trigger"]),
                     source=str(one.value),
                     dest=str(dest_value),
                     conditions=tuple(_describe(g) for g in row.get("conditions", [])),

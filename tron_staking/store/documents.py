@@ -15,12 +15,11 @@ fields must be present (and not null) in every document of the listing.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import bson.errors
 import bson.json_util
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -30,6 +29,7 @@ from tron_staking.store import translate
 from tron_staking.store.records import Document, Page
 
 _NO_ID = {"_id": False}
+_CURSOR_SCALARS = (str, int, float, dt.datetime)
 _RESERVED = frozenset({"_id", "id", "version"})
 _JSON_OPTIONS = bson.json_util.JSONOptions(
     json_mode=bson.json_util.JSONMode.CANONICAL, tz_aware=True, tzinfo=dt.UTC
@@ -70,7 +70,8 @@ def decode_cursor(cursor: str, sort: Sequence[tuple[str, int]]) -> list[Any]:
         payload = bson.json_util.loads(
             base64.urlsafe_b64decode(padded.encode()).decode(), json_options=_JSON_OPTIONS
         )
-    except (ValueError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, TypeError, KeyError, bson.errors.BSONError) as exc:
+        # Anything a crafted cursor can make the extended-JSON decoder raise.
         raise ValidationError("malformed cursor", field="cursor") from exc
     if (
         not isinstance(payload, dict)
@@ -79,6 +80,9 @@ def decode_cursor(cursor: str, sort: Sequence[tuple[str, int]]) -> list[Any]:
         or len(payload["v"]) != len(sort)
     ):
         raise ValidationError("cursor does not belong to this listing", field="cursor")
+    # Only plain scalars: a document or pattern would act as a query operator or regex.
+    if not all(isinstance(value, _CURSOR_SCALARS) for value in payload["v"]):
+        raise ValidationError("malformed cursor", field="cursor")
     values: list[Any] = payload["v"]
     return values
 

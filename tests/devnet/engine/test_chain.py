@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.devnet.engine.conftest import GENESIS_TIME_MS, TRX, Harness, make_chain
-from tron_devnet import crypto, genesis, params
-from tron_devnet.chain import Chain, SnapshotError
+from tron_devnet import actuators, crypto, genesis, params
+from tron_devnet.chain import Chain, SnapshotError, header_raw_bytes
 from tron_devnet.types import (
     FreezeBalanceV2Contract,
     ResourceCode,
+    ResponseCode,
     TransferContract,
     Vote,
     VoteWitnessContract,
@@ -36,6 +37,43 @@ def test_blocks_link_and_advance_three_seconds() -> None:
         assert chain.block_by_id(current.block_id) == current
     assert chain.block_by_num(4) is None
     assert chain.block_by_id(b"\x00" * 32) is None
+
+
+def test_block_header_is_hashed_and_signed() -> None:
+    chain, _ = make_chain()
+    block = chain.mine(2)
+    raw = header_raw_bytes(
+        block.number, block.parent_id, block.timestamp, block.witness_address, block.tx_trie_root
+    )
+    assert block.block_id == block.number.to_bytes(8, "big") + crypto.sha256(raw)[8:]
+    signer = crypto.recover_address(crypto.sha256(raw), block.witness_signature)
+    assert signer == block.witness_address
+
+
+def test_solid_lag_zero_follows_the_head() -> None:
+    chain, gen = make_chain(solid_lag=0)
+    chain.mine(1)
+    h = Harness(chain, gen)
+    h.ok(FreezeBalanceV2Contract(h.users[0], 10 * TRX, ENERGY))
+    block = chain.produce_block()
+    assert chain.solid == block
+    assert chain.account_json(h.users[0], solid=True) == chain.account_json(h.users[0])
+
+
+def test_unexpected_failures_answer_other_error(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    validate, _ = actuators.ACTUATORS[FreezeBalanceV2Contract]
+    monkeypatch.setitem(actuators.ACTUATORS, FreezeBalanceV2Contract, (validate, explode))
+    owner = harness.users[0]
+    before = harness.account(owner)
+    result = harness.send(FreezeBalanceV2Contract(owner, 10 * TRX, ENERGY))
+    assert (result.code, result.message) == (ResponseCode.OTHER_ERROR, "Error: boom")
+    assert harness.account(owner) == before
+    assert harness.chain.pending_count == 0
 
 
 def test_advance_time_moves_the_next_block() -> None:

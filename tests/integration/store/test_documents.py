@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 
 import pytest
 
@@ -130,3 +132,13 @@ async def test_find_refuses_a_cursor_it_did_not_issue(store: MongoStore) -> None
     assert caught.value.field == "cursor"
     with pytest.raises(ValidationError):
         await store.positions.find(sort=[("state", 1)], limit=1, cursor=page.next_cursor)
+
+
+async def test_a_crafted_cursor_cannot_inject_query_operators(store: MongoStore) -> None:
+    await store.positions.insert({"id": "pos_1", "owner": "TA"})
+    sort = [("owner", 1), ("id", 1)]
+    payload = json.dumps({"s": [list(pair) for pair in sort], "v": [{"$ne": None}, "pos_0"]})
+    crafted = base64.urlsafe_b64encode(payload.encode()).decode()
+
+    with pytest.raises(ValidationError):
+        await store.positions.find(sort=[("owner", 1)], cursor=crafted)
