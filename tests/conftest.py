@@ -19,6 +19,10 @@ from tests.support.clock import ManualClock
 from tron_staking import settings
 from tron_staking.store.client import MongoStore
 
+# The devnet fixtures (``devnet``, ``devnet_module``, ``tron``) serve tests/devnet and the
+# integration tests that run against the devnet.
+pytest_plugins = ["tests.support.devnet"]
+
 
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from tronpy import AsyncTron
 
-from tests.devnet.conftest import Devnet
 from tests.devnet.test_contracts_stake import (
     BUILD_PREFIX,
     PREFIX,
@@ -15,6 +14,7 @@ from tests.devnet.test_contracts_stake import (
     rejected,
     stranger,
 )
+from tests.support.devnet import Devnet
 from tron_devnet import crypto
 
 pytestmark = pytest.mark.anyio

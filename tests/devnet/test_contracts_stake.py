@@ -15,7 +15,7 @@ from tronpy import AsyncTron
 from tronpy.async_tron import AsyncTransactionBuilder
 from tronpy.exceptions import ApiError, ValidationError
 
-from tests.devnet.conftest import Devnet, DevnetAccount
+from tests.support.devnet import Devnet, DevnetAccount
 from tron_devnet import crypto, genesis, params
 
 pytestmark = pytest.mark.anyio

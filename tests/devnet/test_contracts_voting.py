@@ -6,7 +6,6 @@ import pytest
 from tronpy import AsyncTron
 from tronpy.exceptions import UnknownError
 
-from tests.devnet.conftest import Devnet
 from tests.devnet.test_contracts_stake import (
     BUILD_PREFIX,
     PREFIX,
@@ -16,6 +15,7 @@ from tests.devnet.test_contracts_stake import (
     rejected,
     stranger,
 )
+from tests.support.devnet import Devnet
 from tron_devnet import crypto
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,7 @@ import anyio
 import httpx
 import pytest
 
-from tests.devnet.conftest import Devnet
+from tests.support.devnet import Devnet
 from tron_devnet import crypto
 from tron_devnet.server import start
 

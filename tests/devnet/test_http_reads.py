@@ -9,7 +9,7 @@ import pytest
 from tronpy import AsyncTron
 from tronpy.exceptions import AddressNotFound
 
-from tests.devnet.conftest import Devnet
+from tests.support.devnet import Devnet
 from tron_devnet import crypto
 
 pytestmark = pytest.mark.anyio

@@ -10,7 +10,7 @@ import pytest
 from tronpy import AsyncTron
 from tronpy.exceptions import BadSignature, TaposError, TransactionError, ValidationError
 
-from tests.devnet.conftest import Devnet
+from tests.support.devnet import Devnet
 from tron_devnet import codec, crypto
 
 pytestmark = pytest.mark.anyio

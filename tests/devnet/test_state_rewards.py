@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from tronpy import AsyncTron
 
-from tests.devnet.conftest import Devnet, DevnetAccount
 from tests.devnet.test_contracts_stake import PREFIX, TRX, mined, rejected
+from tests.support.devnet import Devnet, DevnetAccount
 
 pytestmark = pytest.mark.anyio
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from tronpy import AsyncTron
 
-from tests.devnet.conftest import Devnet
 from tests.devnet.test_contracts_stake import PREFIX, TRX, advance_days, mined, rejected
+from tests.support.devnet import Devnet
 
 pytestmark = pytest.mark.anyio
 

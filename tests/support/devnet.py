@@ -1,4 +1,6 @@
-"""Fixtures for devnet tests: an in-process devnet on a free port and tronpy clients.
+"""Fixtures for tests that need a devnet: an in-process devnet on a free port, tronpy clients.
+
+Registered for the whole suite by ``pytest_plugins`` in tests/conftest.py.
 
 * ``devnet`` (function scope) / ``devnet_module`` (module scope): a running devnet with
   ``block_interval_ms=0`` (blocks only when a test mines). Override ``devnet_options`` (a dict
