@@ -396,6 +396,14 @@ def available_for_delegation(ctx: Context, account: Account, resource: int) -> i
     return view.frozen_energy - max(0, usage_sun - view.acquired_energy)
 
 
+# How java-tron names the balance per resource in the delegate / undelegate messages.
+_DELEGATE_FROZEN_NAMES: dict[int, str] = {BANDWIDTH: "FreezeBandwidthV2", ENERGY: "FreezeEnergyV2"}
+_UNDELEGATE_FROZEN_NAMES: dict[int, str] = {
+    BANDWIDTH: "delegatedFrozenBalance(BANDWIDTH)",
+    ENERGY: "delegateFrozenBalance(Energy)",
+}
+
+
 def _lock_period(cfg: Mapping[str, int], contract: DelegateResourceContract) -> int:
     if params.support_max_delegate_lock_period(cfg):
         return contract.lock_period or params.DEFAULT_LOCK_PERIOD_BLOCKS
@@ -413,18 +421,13 @@ def validate_delegate_resource(ctx: Context, contract: DelegateResourceContract)
     account = _owner_account(ctx, owner, _not_exists)
     if contract.balance < params.TRX_PRECISION:
         raise ContractValidateError("delegateBalance must be greater than or equal to 1 TRX")
-    if contract.resource == BANDWIDTH:
-        if available_for_delegation(ctx, account, BANDWIDTH) < contract.balance:
-            raise ContractValidateError(
-                "delegateBalance must be less than or equal to available FreezeBandwidthV2 balance"
-            )
-    elif contract.resource == ENERGY:
-        if available_for_delegation(ctx, account, ENERGY) < contract.balance:
-            raise ContractValidateError(
-                "delegateBalance must be less than or equal to available FreezeEnergyV2 balance"
-            )
-    else:
+    frozen_name = _DELEGATE_FROZEN_NAMES.get(contract.resource)
+    if frozen_name is None:
         raise ContractValidateError("ResourceCode error, valid ResourceCode[BANDWIDTH、ENERGY]")
+    if available_for_delegation(ctx, account, contract.resource) < contract.balance:
+        raise ContractValidateError(
+            f"delegateBalance must be less than or equal to available {frozen_name} balance"
+        )
     receiver = contract.receiver_address
     if not crypto.is_valid_address(receiver):
         raise ContractValidateError("Invalid receiverAddress")
@@ -550,22 +553,14 @@ def validate_undelegate_resource(ctx: Context, contract: UnDelegateResourceContr
     amount = contract.balance
     if amount <= 0:
         raise ContractValidateError("unDelegateBalance must be more than 0 TRX")
-    if contract.resource == BANDWIDTH:
-        available = undelegatable(store, owner, receiver, BANDWIDTH, ctx.now_ms)
-        if available < amount:
-            raise ContractValidateError(
-                f"insufficient delegatedFrozenBalance(BANDWIDTH), request={amount}, "
-                f"unlock_balance={available}"
-            )
-    elif contract.resource == ENERGY:
-        available = undelegatable(store, owner, receiver, ENERGY, ctx.now_ms)
-        if available < amount:
-            raise ContractValidateError(
-                f"insufficient delegateFrozenBalance(Energy), request={amount}, "
-                f"unlock_balance={available}"
-            )
-    else:
+    frozen_name = _UNDELEGATE_FROZEN_NAMES.get(contract.resource)
+    if frozen_name is None:
         raise ContractValidateError("ResourceCode error.valid ResourceCode[BANDWIDTH、Energy]")
+    available = undelegatable(store, owner, receiver, contract.resource, ctx.now_ms)
+    if available < amount:
+        raise ContractValidateError(
+            f"insufficient {frozen_name}, request={amount}, unlock_balance={available}"
+        )
 
 
 def _release_receiver_usage(ctx: Context, receiver: Account, resource: int, amount: int) -> int:

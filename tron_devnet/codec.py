@@ -111,45 +111,19 @@ def _encode_vote(vote: Vote) -> bytes:
 
 def encode_contract_value(value: ContractValue) -> bytes:
     """The protobuf of one contract message (``Any.value``)."""
+    spec = _PROTO_FIELDS.get(type(value))
+    if spec is None:  # pragma: no cover - exhaustive over ContractValue
+        raise TypeError(f"not a contract value: {value!r}")
     out = bytearray()
-    match value:
-        case TransferContract():
-            _put_bytes(out, 1, value.owner_address)
-            _put_bytes(out, 2, value.to_address)
-            _put_varint(out, 3, value.amount)
-        case VoteWitnessContract():
-            _put_bytes(out, 1, value.owner_address)
-            for vote in value.votes:
-                _put_bytes(out, 2, _encode_vote(vote), always=True)
-            _put_varint(out, 3, int(value.support))
-        case FreezeBalanceV2Contract():
-            _put_bytes(out, 1, value.owner_address)
-            _put_varint(out, 2, value.frozen_balance)
-            _put_varint(out, 3, int(value.resource))
-        case UnfreezeBalanceV2Contract():
-            _put_bytes(out, 1, value.owner_address)
-            _put_varint(out, 2, value.unfreeze_balance)
-            _put_varint(out, 3, int(value.resource))
-        case DelegateResourceContract():
-            _put_bytes(out, 1, value.owner_address)
-            _put_varint(out, 2, int(value.resource))
-            _put_varint(out, 3, value.balance)
-            _put_bytes(out, 4, value.receiver_address)
-            _put_varint(out, 5, int(value.lock))
-            _put_varint(out, 6, value.lock_period)
-        case UnDelegateResourceContract():
-            _put_bytes(out, 1, value.owner_address)
-            _put_varint(out, 2, int(value.resource))
-            _put_varint(out, 3, value.balance)
-            _put_bytes(out, 4, value.receiver_address)
-        case (
-            WithdrawBalanceContract()
-            | WithdrawExpireUnfreezeContract()
-            | CancelAllUnfreezeV2Contract()
-        ):
-            _put_bytes(out, 1, value.owner_address)
-        case _:  # pragma: no cover - exhaustive over ContractValue
-            raise TypeError(f"not a contract value: {value!r}")
+    for number, (name, kind) in spec.items():
+        field_value = getattr(value, name)
+        if kind == _ADDR:
+            _put_bytes(out, number, field_value)
+        elif kind == _VOTES:
+            for vote in field_value:
+                _put_bytes(out, number, _encode_vote(vote), always=True)
+        else:  # _INT64, _ENUM, _BOOL
+            _put_varint(out, number, int(field_value))
     return bytes(out)
 
 
@@ -207,7 +181,11 @@ def encode_transaction(tx: Transaction) -> bytes:
 
 def make_transaction(raw: RawData, signatures: Sequence[bytes] = ()) -> Transaction:
     """A ``Transaction`` with its raw bytes, txid and signed size computed from ``raw``."""
-    raw_bytes = encode_raw(raw)
+    return _transaction(raw, encode_raw(raw), signatures)
+
+
+def _transaction(raw: RawData, raw_bytes: bytes, signatures: Sequence[bytes]) -> Transaction:
+    """The ``Transaction`` of ``raw`` serialized as ``raw_bytes``: the txid is their sha256."""
     sigs = tuple(signatures)
     return Transaction(
         raw=raw,
@@ -420,15 +398,7 @@ def decode_transaction_bytes(data: bytes) -> Transaction:
             raw_bytes = _expect_bytes(wire_type, value)
         elif number == 2:
             signatures.append(_expect_bytes(wire_type, value))
-    raw = decode_raw(raw_bytes)
-    sigs = tuple(signatures)
-    return Transaction(
-        raw=raw,
-        raw_bytes=raw_bytes,
-        txid=crypto.sha256(raw_bytes),
-        signatures=sigs,
-        signed_size=signed_size(raw_bytes, sigs),
-    )
+    return _transaction(decode_raw(raw_bytes), raw_bytes, signatures)
 
 
 # --------------------------------------------------------------------------- JSON → objects
@@ -439,8 +409,9 @@ _ENUM: Final = "enum"
 _BOOL: Final = "bool"
 _VOTES: Final = "votes"
 
-# contract class -> field number -> (attribute / JSON name, kind); java-tron's
-# HttpSelfFormatFieldName lists every address field below as an address field.
+# contract class -> field number -> (attribute / JSON name, kind), in field-number order: the
+# protobuf writer and reader and the JSON parser and renderer all work from this table.
+# java-tron's HttpSelfFormatFieldName lists every address field below as an address field.
 _PROTO_FIELDS: Final[dict[type, dict[int, tuple[str, str]]]] = {
     TransferContract: {
         1: ("owner_address", _ADDR),

@@ -246,22 +246,22 @@ def _raw_json(text: str) -> Response:
     return Response(text.encode() + b"\n", media_type=JSON_MEDIA_TYPE)
 
 
-async def get_reward(app: DevnetApp, call: Call) -> Any:
+def _per_address_value(call: Call, name: str, lookup: Callable[..., int]) -> Response:
+    """``{"<name>": lookup(address)}`` for the call's ``address`` (0 when it has none)."""
     try:
         address = _reward_address(call)
     except CodecError as exc:
         return _raw_json(json.dumps({"Error": exc.message}))
-    value = 0 if address is None else app.chain.reward(address, solid=call.solid)
-    return _raw_json(f'{{"reward": {value}}}')
+    value = 0 if address is None else lookup(address, solid=call.solid)
+    return _raw_json(f'{{"{name}": {value}}}')
+
+
+async def get_reward(app: DevnetApp, call: Call) -> Any:
+    return _per_address_value(call, "reward", app.chain.reward)
 
 
 async def get_brokerage(app: DevnetApp, call: Call) -> Any:
-    try:
-        address = _reward_address(call)
-    except CodecError as exc:
-        return _raw_json(json.dumps({"Error": exc.message}))
-    value = 0 if address is None else app.chain.brokerage(address, solid=call.solid)
-    return _raw_json(f'{{"brokerage": {value}}}')
+    return _per_address_value(call, "brokerage", app.chain.brokerage)
 
 
 def _block_string(number: int, block_id: bytes) -> str:

@@ -282,7 +282,7 @@ class Planner:
             self.requeue.append(self.policy.stalled_retry_s)
         return fee
 
-    def _add_action(
+    def _pay_and_plan(
         self,
         kind: StakingOperationType,
         key: str,
@@ -291,18 +291,21 @@ class Planner:
         reason: str,
         *,
         size: int,
-        fee: int,
         amount_sun: int = 0,
-        extra_ids: Iterable[PositionId] = (),
         position_votes: Mapping[PositionId, tuple[WitnessVote, ...]] | None = None,
-    ) -> None:
-        ids = tuple(sorted({w.id for w in works} | set(extra_ids)))
+    ) -> bool:
+        """Charge the budget for one transaction of ``size`` bytes and plan it; False (nothing
+        planned, ``works`` stalled) when the balance cannot cover it. Only a freeze moves its
+        amount out of the balance; the other kinds move stake or bring TRX in."""
+        fee = self._pay(kind, size, amount_sun if kind is Kind.FREEZE else 0, works)
+        if fee is None:
+            return False
         self.actions.append(
             Action(
                 kind=kind,
                 intent_key=key,
                 params=params,
-                position_ids=ids,
+                position_ids=tuple(sorted({w.id for w in works})),
                 reason=reason,
                 amount_sun=amount_sun,
                 estimated_bytes=size,
@@ -318,6 +321,21 @@ class Planner:
                 f"{kind.value} will burn about {fee} sun: no free or staked bandwidth is left",
                 works,
             )
+        return True
+
+    @staticmethod
+    def _first_fit(works: Iterable[Work], room: int) -> tuple[list[Work], list[tuple[Work, int]]]:
+        """Take the works in order while their amounts fit in ``room``; the chosen ones, and
+        each one left out with the room that was left when its turn came."""
+        chosen: list[Work] = []
+        left_out: list[tuple[Work, int]] = []
+        for w in works:
+            if w.amount_sun <= room:
+                chosen.append(w)
+                room -= w.amount_sun
+            else:
+                left_out.append((w, room))
+        return chosen, left_out
 
     # -- 1. evidence --------------------------------------------------------------------------
 
@@ -698,13 +716,8 @@ class Planner:
                 )
                 self.requeue.append(self.policy.stalled_retry_s)
                 continue
-            size = bandwidth.estimate_bytes(Kind.UNDELEGATE, resource=resource)
-            fee = self._pay(Kind.UNDELEGATE, size, 0, works)
-            if fee is None:
-                continue
-            taken[pair] = taken.get(pair, 0) + amount
             why = "unstake" if all(w.unstaking for w in works) else "delegation changed"
-            self._add_action(
+            if self._pay_and_plan(
                 Kind.UNDELEGATE,
                 key,
                 {
@@ -715,10 +728,10 @@ class Planner:
                 },
                 works,
                 f"undelegate {amount} sun of {resource} from {receiver} ({why})",
-                size=size,
-                fee=fee,
+                size=bandwidth.estimate_bytes(Kind.UNDELEGATE, resource=resource),
                 amount_sun=amount,
-            )
+            ):
+                taken[pair] = taken.get(pair, 0) + amount
 
     def _plan_vote(self) -> bool:
         """One VoteWitness for the whole account when the managed votes differ from the
@@ -804,12 +817,7 @@ class Planner:
                 leaving,
             )
             return False
-        size = bandwidth.estimate_bytes(Kind.VOTE, vote_entries=len(account.votes))
-        fee = self._pay(Kind.VOTE, size, 0, [*voters, *leaving])
-        if fee is None:
-            return False
-        position_votes = {pid: v for pid, v in account.per_position.items() if v}
-        self._add_action(
+        return self._pay_and_plan(
             Kind.VOTE,
             key,
             {
@@ -822,11 +830,9 @@ class Planner:
             [*voters, *leaving],
             f"cast {votes.total(account.votes)} votes for {len(account.votes)} witnesses "
             f"({len(voters)} positions voting, {len(leaving)} leaving)",
-            size=size,
-            fee=fee,
-            position_votes=position_votes,
+            size=bandwidth.estimate_bytes(Kind.VOTE, vote_entries=len(account.votes)),
+            position_votes={pid: v for pid, v in account.per_position.items() if v},
         )
-        return True
 
     def _plan_unfreezes(self, vote_pending: bool) -> bool:
         planned = False
@@ -869,18 +875,12 @@ class Planner:
                 and w.state in (State.FROZEN, State.VOTING)
                 and w not in ready
             )
-            chosen: list[Work] = []
-            room = self.frozen_left[resource] - staying
-            for w in ready:
-                if w.amount_sun <= room:
-                    chosen.append(w)
-                    room -= w.amount_sun
-                else:
-                    w.stall(
-                        "FrozenBalanceInUse",
-                        f"frozen {resource} on chain does not cover this position besides the "
-                        "others",
-                    )
+            chosen, left_out = self._first_fit(ready, self.frozen_left[resource] - staying)
+            for w, _ in left_out:
+                w.stall(
+                    "FrozenBalanceInUse",
+                    f"frozen {resource} on chain does not cover this position besides the others",
+                )
             if not chosen:
                 self.requeue.append(self.policy.stalled_retry_s)
                 continue
@@ -910,13 +910,7 @@ class Planner:
                     f"{_describe_votes(after)})",
                     chosen,
                 )
-            size = bandwidth.estimate_bytes(Kind.UNFREEZE, resource=resource)
-            fee = self._pay(Kind.UNFREEZE, size, 0, chosen)
-            if fee is None:
-                continue
-            self.frozen_left[resource] -= amount
-            self.released.update(w.id for w in chosen)
-            self._add_action(
+            if not self._pay_and_plan(
                 Kind.UNFREEZE,
                 key,
                 {
@@ -926,10 +920,12 @@ class Planner:
                 },
                 chosen,
                 f"unfreeze {amount} sun of {resource} for {len(chosen)} unstaked positions",
-                size=size,
-                fee=fee,
+                size=bandwidth.estimate_bytes(Kind.UNFREEZE, resource=resource),
                 amount_sun=amount,
-            )
+            ):
+                continue
+            self.frozen_left[resource] -= amount
+            self.released.update(w.id for w in chosen)
             planned = True
         return planned
 
@@ -952,19 +948,14 @@ class Planner:
                 "UnfreezeInFlight", "the unfreeze in flight sweeps matured entries", claimable
             )
             return
-        size = bandwidth.estimate_bytes(Kind.WITHDRAW_EXPIRE_UNFREEZE)
-        fee = self._pay(Kind.WITHDRAW_EXPIRE_UNFREEZE, size, 0, claimable)
-        if fee is None:
-            return
         why = "matured unstakes" if claimable else "balance for pending freezes"
-        self._add_action(
+        self._pay_and_plan(
             Kind.WITHDRAW_EXPIRE_UNFREEZE,
             key,
             {"owner_address": self.owner},
             claimable,
             f"withdraw {withdrawable} sun of matured unfreezes ({why})",
-            size=size,
-            fee=fee,
+            size=bandwidth.estimate_bytes(Kind.WITHDRAW_EXPIRE_UNFREEZE),
             amount_sun=withdrawable,
         )
 
@@ -985,19 +976,14 @@ class Planner:
         key = intent_key(Kind.CLAIM_REWARDS, self.owner)
         if self._in_flight(key, auto, "claim"):
             return
-        size = bandwidth.estimate_bytes(Kind.CLAIM_REWARDS)
-        fee = self._pay(Kind.CLAIM_REWARDS, size, 0, auto)
-        if fee is None:
-            return
         why = "claim requested" if self.claim_requested else "auto_claim"
-        self._add_action(
+        self._pay_and_plan(
             Kind.CLAIM_REWARDS,
             key,
             {"owner_address": self.owner},
             auto,
             f"claim {reward} sun of voting rewards ({why})",
-            size=size,
-            fee=fee,
+            size=bandwidth.estimate_bytes(Kind.CLAIM_REWARDS),
             amount_sun=reward,
         )
 
@@ -1087,28 +1073,18 @@ class Planner:
                 self.observed.can_delegate(resource) - used.get(resource, 0),
                 self.frozen_left[resource] - staying - used.get(resource, 0),
             )
-            chosen: list[Work] = []
-            for w in works:
-                if w.amount_sun <= room:
-                    chosen.append(w)
-                    room -= w.amount_sun
-                else:
-                    w.stall(
-                        "CanDelegateInsufficient",
-                        f"only {max(room, 0)} sun of {resource} can be delegated now (resource "
-                        "usage or stake held elsewhere)",
-                    )
+            chosen, left_out = self._first_fit(works, room)
+            for w, left in left_out:
+                w.stall(
+                    "CanDelegateInsufficient",
+                    f"only {max(left, 0)} sun of {resource} can be delegated now (resource "
+                    "usage or stake held elsewhere)",
+                )
             if len(chosen) < len(works):
                 self.requeue.append(self.policy.stalled_retry_s)
             if not chosen:
                 continue
             amount = sum(w.amount_sun for w in chosen)
-            size = bandwidth.estimate_bytes(Kind.DELEGATE, resource=resource, lock=lock)
-            fee = self._pay(Kind.DELEGATE, size, 0, chosen)
-            if fee is None:
-                continue
-            used[resource] = used.get(resource, 0) + amount
-            planned_keys.add(key)
             params: dict[str, JsonValue] = {
                 "owner_address": self.owner,
                 "receiver_address": receiver,
@@ -1118,17 +1094,18 @@ class Planner:
             }
             if lock and period is not None:
                 params["lock_period"] = period
-            self._add_action(
+            if self._pay_and_plan(
                 Kind.DELEGATE,
                 key,
                 params,
                 chosen,
                 f"delegate {amount} sun of {resource} to {receiver}"
                 + (f" locked for {period} blocks" if lock else ""),
-                size=size,
-                fee=fee,
+                size=bandwidth.estimate_bytes(Kind.DELEGATE, resource=resource, lock=lock),
                 amount_sun=amount,
-            )
+            ):
+                used[resource] = used.get(resource, 0) + amount
+                planned_keys.add(key)
 
     def _plan_freezes(self) -> None:
         for resource in StakingResourceType:
@@ -1143,18 +1120,15 @@ class Planner:
             if self._in_flight(key, pending, "freeze"):
                 continue
             size = bandwidth.estimate_bytes(Kind.FREEZE, resource=resource)
-            room = self.budget.balance_sun - self.budget.fee_for(size)
-            chosen: list[Work] = []
-            for w in pending:
-                if w.amount_sun <= room:
-                    chosen.append(w)
-                    room -= w.amount_sun
-                else:
-                    w.stall(
-                        "InsufficientBalance",
-                        f"freezing {w.amount_sun} sun needs that much balance plus fees; "
-                        f"{max(room, 0)} sun is left",
-                    )
+            chosen, left_out = self._first_fit(
+                pending, self.budget.balance_sun - self.budget.fee_for(size)
+            )
+            for w, left in left_out:
+                w.stall(
+                    "InsufficientBalance",
+                    f"freezing {w.amount_sun} sun needs that much balance plus fees; "
+                    f"{max(left, 0)} sun is left",
+                )
             if len(chosen) < len(pending):
                 self._wait(
                     "InsufficientBalance",
@@ -1165,17 +1139,13 @@ class Planner:
             if not chosen:
                 continue
             amount = sum(w.amount_sun for w in chosen)
-            fee = self._pay(Kind.FREEZE, size, amount, chosen)
-            if fee is None:
-                continue
-            self._add_action(
+            self._pay_and_plan(
                 Kind.FREEZE,
                 key,
                 {"owner_address": self.owner, "frozen_balance": amount, "resource": resource.value},
                 chosen,
                 f"freeze {amount} sun for {resource} ({len(chosen)} positions)",
                 size=size,
-                fee=fee,
                 amount_sun=amount,
             )
 
