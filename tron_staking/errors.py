@@ -21,6 +21,8 @@ to a problem+json status.
     │   ├── InvalidTransitionError    a state machine refused a trigger in the current state
     │   ├── ChainRejectedError        the node rejected a transaction (code + decoded message)
     │   └── SigningKeyError           no key for the owner, or the key cannot be decrypted
+    │       ├── SigningKeyMissingError    no key is stored for the owner (a Stalled condition)
+    │       └── SigningKeyUnreadableError the stored key does not decrypt (wrong KEK, tampering)
     └── ConflictError                 someone else changed it first
         ├── VersionConflictError      compare-and-set on ``version`` lost a race
         ├── DuplicateKeyError         a unique index refused the write
@@ -99,6 +101,14 @@ class ChainRejectedError(PermanentError):
 
 class SigningKeyError(PermanentError):
     """No signing key is stored for the owner, or it cannot be decrypted."""
+
+
+class SigningKeyMissingError(SigningKeyError):
+    """No signing key is stored for the owner: the position waits with ``NoSigningKey``."""
+
+
+class SigningKeyUnreadableError(SigningKeyError):
+    """The stored key does not decrypt: the KEK is wrong or the record was tampered with."""
 
 
 class ConflictError(StakingError):
