@@ -51,6 +51,9 @@ class RawOperation(TypedDict):
     fee_sun: int | None
     error: str | None
     fencing_token: int | None
+    maybe_delivered: bool
+    basis: str
+    final_at_ms: int | None
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -85,6 +88,15 @@ class Operation:
     fee_sun: int | None = None
     error: str | None = None
     fencing_token: int | None = None
+    maybe_delivered: bool = False
+    """True once any attempt to send the signed bytes ended without a definitive answer
+    (timeout, connection error, accepted): the bytes may be on a node, so only inclusion or
+    the expiry proof can end the operation; a later rejection is an attempt's outcome."""
+    basis: str = ""
+    """The ``Action.basis`` it was built from (the spec generations and chain facts the
+    planner decided on): a rejection backs off the same intent only while the basis stays."""
+    final_at_ms: int | None = None
+    """Chain time (head block ms) at which it became ``rejected`` or ``expired``."""
     version: int = 0
 
     @classmethod
@@ -105,6 +117,7 @@ class Operation:
         raw_data_hex: str | None = None,
         fencing_token: int | None = None,
         operation_id: OperationId | None = None,
+        basis: str = "",
     ) -> Operation:
         """A ``recorded`` operation: what the executor persists before signing."""
         return cls(
@@ -121,6 +134,7 @@ class Operation:
             raw_data_hex=raw_data_hex,
             expiration_ms=expiration_ms,
             fencing_token=fencing_token,
+            basis=basis,
             created_at=at,
             updated_at=at,
         )
@@ -148,7 +162,16 @@ class Operation:
         )
 
     def with_error(self, error: str, *, at: dt.datetime) -> Operation:
+        """Record the outcome of an attempt (a decoded node error); the state is unchanged."""
         return dataclasses.replace(self, error=error, updated_at=at)
+
+    def with_maybe_delivered(self, *, at: dt.datetime) -> Operation:
+        """An attempt ended without a definitive answer: the bytes may be on a node."""
+        return dataclasses.replace(self, maybe_delivered=True, updated_at=at)
+
+    def with_final_at(self, chain_time_ms: int, *, at: dt.datetime) -> Operation:
+        """The head block time at which the operation became rejected or expired."""
+        return dataclasses.replace(self, final_at_ms=chain_time_ms, updated_at=at)
 
     def with_version(self, version: int) -> Operation:
         return dataclasses.replace(self, version=version)
@@ -177,6 +200,9 @@ class Operation:
             "fee_sun": self.fee_sun,
             "error": self.error,
             "fencing_token": self.fencing_token,
+            "maybe_delivered": self.maybe_delivered,
+            "basis": self.basis,
+            "final_at_ms": self.final_at_ms,
             "version": self.version,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
@@ -207,6 +233,9 @@ class Operation:
             fee_sun=raw.get("fee_sun"),
             error=raw.get("error"),
             fencing_token=raw.get("fencing_token"),
+            maybe_delivered=raw.get("maybe_delivered", False),
+            basis=raw.get("basis", ""),
+            final_at_ms=raw.get("final_at_ms"),
             version=raw.get("version", 0),
             created_at=conditions.as_utc(raw["created_at"]),
             updated_at=conditions.as_utc(raw["updated_at"]),

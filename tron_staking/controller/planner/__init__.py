@@ -1,39 +1,61 @@
 """The planner: from an owner's declared positions and one chain observation to a ``Plan``.
 
-``plan(positions, observed, in_flight, chain_time_ms, policy)`` is a pure, synchronous
-function for ONE owner: no I/O, no clock, no logging; the same inputs give the same plan.
-``model`` holds the shapes it returns, ``core`` the algorithm; callers import the package
-(``planner.plan(...)``, ``planner.Plan``). The reconciler takes the snapshot first, then
-advances the owner's operations (so every operation in a block at or below the snapshot's head
-is known as included), then calls ``plan`` and
+``plan(positions, observed, in_flight, chain_time_ms, policy, *, claim_requested,
+confirmation)`` is a pure, synchronous function for ONE owner: no I/O, no clock, no logging;
+the same inputs give the same plan. ``model`` holds the shapes it returns; the phases live in
+their own modules (evidence, drift, resource ledger, one rule module per action kind, the
+dependency gate, status). Callers import the package (``planner.plan(...)``,
+``planner.Plan``).
 
-1. applies each ``PositionUpdate`` with ``apply_update`` (it fires the position machine and
+The reconciler takes the snapshot first, then advances the owner's operations (so every
+operation in a block at or below the snapshot's head is known as included), then calls
+``plan`` and
+
+1. if ``plan.needs_confirmation``: the head snapshot contradicts the positions (drift) and
+   acting on it would move funds; it reads a confirming snapshot (``walletsolidity``, or the
+   head again at a later block) and calls ``plan`` again with ``confirmation=``. The first
+   plan holds no action that depends on the contradiction, so executing it is safe too;
+2. applies each ``PositionUpdate`` with ``apply_update`` (it fires the position machine and
    sets facets, applied operations and conditions) and persists the positions;
-2. hands ``plan.actions`` to the executor, in order (one transaction each);
-3. looks again after ``plan.requeue_after_s``.
+3. hands ``plan.actions`` to the executor, in order (one transaction each), creating each
+   operation with the action's ``intent_key``, ``position_ids``, ``position_votes`` and
+   ``basis`` (``Operation.new(..., basis=action.basis)``);
+4. looks again after ``plan.requeue_after_s``.
 
-How it decides, in order:
+Inputs the executor keeps on operations and the planner reads: ``maybe_delivered`` (an
+attempt ended without a definitive answer), ``error`` (the decoded java-tron reason of a
+rejection), ``final_at_ms`` (head block time when it became rejected/expired) and ``basis``.
+
+Rules (issue 8; design §4–§5):
 
 * **Evidence.** Every landed operation (``included``/``solidified``, block at or below the
   snapshot's head) not yet in a position's ``applied_operations`` is applied to the positions
-  it names, as the matching inclusion trigger (``freeze_included``, ``vote_included``, …).
-  Operations carry exactly what they did to each position (amounts, per-position votes), so
-  nothing is inferred from account totals that unmanaged stake could blur.
-* **Observation.** Matured unfreezes (``matured``), unfreeze entries gone (withdrawn or swept →
-  ``withdraw_included``), unstake of a ``pending`` position with no freeze in flight.
-* **Drift.** Managed stake, delegations or votes the chain no longer holds (checked only while
-  no operation that could explain the difference is unresolved): positions move back to the
-  state the chain supports, get ``Drifted``, and the actions below repair them.
-* **Actions**, each only if no operation with the same intent key is in flight, and only within
-  every chain limit (balance including bandwidth fees, tron power, ≤ 30 witnesses, the 32
-  pending unfreezes, the can-delegate amount, locks, receiver activation); a limit that may
-  resolve becomes a ``Stalled`` condition with a retry time, never a failure:
-  undelegate (per receiver, resource and lock) → one VoteWitness for the whole account →
-  UnfreezeBalanceV2 (per resource, once the re-vote has landed, so java-tron's rescaling never
-  touches other positions' votes) → WithdrawExpireUnfreeze → WithdrawBalance → DelegateResource
-  (per receiver, resource and lock) → FreezeBalanceV2 (per resource, batching every pending
-  position). No action ever takes stake, a delegation or votes from a position it does not
-  name.
+  it names, as the matching inclusion trigger. ``state`` follows inclusion on the head.
+* **Trustworthy evidence.** ``observed.exists`` False for an owner with managed stake or
+  landed operations is a read fault (TRON accounts cannot be deleted): no decision, condition
+  ``Progressing``/``ReadFault``, requeue one block. A snapshot that contradicts an operation
+  included at or below its head (a lagging node) is stale: no decision, requeue one block.
+  Drift (stake, delegation, votes or an unfreeze entry the positions hold and the chain lacks)
+  is acted on only when ``confirmation`` shows the same drift; otherwise
+  ``needs_confirmation``.
+* **Exactly once per position.** No new additive action (freeze, unfreeze, delegate,
+  undelegate) names a position that a non-final additive operation of the same kind already
+  names, whatever its intent key; no action reuses the intent key of a non-final operation.
+  Finality is waited for only before sending the same intent again.
+* **One-block convergence.** Independent intents go out in the same reconcile, in the order
+  undelegate → vote → unfreeze → withdraw → claim → freeze → vote → delegate. A delegate (or
+  unfreeze) rides with the freeze (or undelegate) it depends on only if the frozen pool
+  without that pending transaction could not cover it; else it waits for its inclusion.
+* **One resource ledger** (balance, staked and free bandwidth, frozen pool, delegatable,
+  undelegatable, tron power, votes) with every unresolved operation's effect and every action
+  already planned applied; a limit that may resolve becomes ``Stalled`` with a retry time.
+* **Rejections.** A rejected operation's decoded reason becomes ``Stalled`` on the positions
+  it named; the same intent with the same ``basis`` is retried after one resync period,
+  doubling per rejection, capped at ``policy.max_backoff_s``. A spec change or changed chain
+  fact changes the basis and resets the back-off.
+* **Readiness.** ``Ready=True`` only when the spec's effects are final (at or below the solid
+  block); between inclusion and finality ``Progressing=True`` reason ``AwaitingFinality``.
+  Claiming rewards is an owner-level chore and never changes a position's Ready.
 
 Intent keys (unique among non-final operations): ``freeze:<owner>:<resource>``,
 ``unfreeze:<owner>:<resource>``, ``vote:<owner>``,
@@ -87,16 +109,21 @@ def plan(
     policy: PlannerPolicy | None = None,
     *,
     claim_requested: bool = False,
+    confirmation: AccountSnapshot | None = None,
 ) -> Plan:
     """Decide what to do next for the owner of ``observed``.
 
     ``positions``: all of the owner's positions (terminal ones are ignored). ``in_flight``: the
     owner's operations that are not final, plus those that became final within the last day
-    (landed ones are the evidence of what happened; each position remembers which it has
-    applied, so passing more is harmless). ``chain_time_ms``: the head block time of
-    ``observed``. ``claim_requested``: a one-shot claim request is pending for the owner.
+    (landed ones are the evidence of what happened, rejected ones drive the back-off; each
+    position remembers which it has applied, so passing more is harmless). ``chain_time_ms``:
+    the head block time of ``observed``. ``claim_requested``: a one-shot claim request is
+    pending for the owner. ``confirmation``: a second observation of the same owner — the
+    solid state (``walletsolidity``) or a snapshot at another head — read because a previous
+    plan said ``needs_confirmation``; drift is acted on only when it holds there too.
 
-    Raises ValueError if a position belongs to another owner. Never performs I/O.
+    Raises ValueError if a position (or ``confirmation``) belongs to another owner. Never
+    performs I/O.
     """
     planner = Planner(
         positions,

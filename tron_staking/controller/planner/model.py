@@ -46,6 +46,10 @@ class PlannerPolicy:
     unfreeze_delay_ms: int = 14 * 86_400_000
     """Only used to estimate an unfreeze expiry the snapshot does not show."""
     max_vote_witnesses: int = MAX_VOTE_WITNESSES
+    min_claim_sun: int = 1_000_000
+    """Never claim a reward below this (``STAKING_MIN_CLAIM_SUN``), nor below the claim's fee."""
+    max_backoff_s: int = 86_400
+    """Cap of the per-intent back-off after rejections (first retry after ``resync_period_s``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +70,9 @@ class Action:
     position_votes: Mapping[PositionId, tuple[WitnessVote, ...]] = dataclasses.field(
         default_factory=dict
     )
+    basis: str = ""
+    """What the decision rested on (the named positions' generations and the chain facts the
+    rule read); copied onto the operation so a rejection backs off only this same decision."""
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
@@ -151,6 +158,9 @@ class Plan:
     warnings: tuple[Notice, ...]
     waiting_for: tuple[Notice, ...]
     requeue_after_s: int
+    needs_confirmation: bool = False
+    """The head snapshot shows drift that would move funds: read a confirming snapshot (the
+    solid state, or the head at a later block) and plan again with ``confirmation=``."""
 
     @property
     def transitions(self) -> tuple[tuple[PositionId, PlannedTransition], ...]:
