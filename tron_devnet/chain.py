@@ -720,6 +720,12 @@ class Chain:
         store, _ = self._view(solid)
         return views.witnesses_json(store)
 
+    @_locked
+    def next_maintenance_time_ms(self) -> int:
+        """The dynamic property ``NEXT_MAINTENANCE_TIME`` of the head state (ms)."""
+        store, _ = self._view(False)
+        return store.dyn("next_maintenance_time")
+
     def chain_parameters_json(self) -> dict[str, Any]:
         return views.chain_parameters_json(self.params)
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -334,6 +336,69 @@ async def get_block_by_id(app: DevnetApp, call: Call) -> Any:
     return _visible_block(app, call, app.chain.block_by_id(block_id))
 
 
+_LONG_TEXT: Final = re.compile(r"[+-]?[0-9]+")
+INT64_MAX: Final = (1 << 63) - 1
+BLOCK_LIST_LIMIT: Final = 100  # GetBlockByLatestNumServlet / GetBlockByLimitNextServlet
+
+
+def _java_long(text: str) -> int | None:
+    """``WalletUtil.isLong``: ``Long.parseLong`` or None."""
+    if not _LONG_TEXT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if -INT64_MAX - 1 <= value <= INT64_MAX else None
+
+
+def _block_for_request(app: DevnetApp, call: Call, id_or_num: str) -> Any:
+    """``Wallet.getBlock``'s lookup: the now block, a number or a block id (hex)."""
+    head_number = app.chain.now_block(solid=call.solid).number
+    if not id_or_num:
+        return app.chain.now_block(solid=call.solid)
+    number = _java_long(id_or_num)
+    if number is not None:
+        if number > head_number:
+            return None
+        if number < 0:
+            raise _IllegalArgumentError("num must be non-positive number.")
+        return app.chain.block_by_num(number)
+    bad_id = _IllegalArgumentError("id must be legal block hash.")
+    if len(id_or_num) != 64:
+        raise bad_id
+    try:
+        block_id = bytes.fromhex(id_or_num)
+    except ValueError:
+        raise bad_id from None
+    if int.from_bytes(block_id[:8], "big") > head_number:
+        raise bad_id
+    return app.chain.block_by_id(block_id)
+
+
+class _IllegalArgumentError(Exception):
+    """java's ``IllegalArgumentException`` caught by ``GetBlockServlet``: ``{"Error": msg}``."""
+
+
+async def get_block(app: DevnetApp, call: Call) -> Any:
+    """``wallet/getblock`` (``GetBlockServlet`` + ``Wallet.getBlock``): ``id_or_num`` absent =
+    the head; without ``detail`` the transactions are cleared."""
+    raw_id = call.params.get("id_or_num")
+    id_or_num = "" if raw_id is None else (raw_id if isinstance(raw_id, str) else str(raw_id))
+    detail = _is_true(call.params.get("detail", False))
+    try:
+        block = _block_for_request(app, call, id_or_num)
+    except _IllegalArgumentError as exc:
+        return {"Error": str(exc)}
+    if block is None:
+        return {}
+    if block.transactions and not detail:
+        block = dataclasses.replace(block, transactions=())
+    return codec.block_to_json(block, visible=call.visible)
+
+
+async def get_next_maintenance_time(app: DevnetApp, call: Call) -> Any:
+    """``wallet/getnextmaintenancetime``: ``NumberMessage`` of the next maintenance (ms)."""
+    return {"num": app.chain.next_maintenance_time_ms()}
+
+
 async def get_chain_parameters(app: DevnetApp, call: Call) -> Any:
     return render(app.chain.chain_parameters_json(), visible=call.query_visible)
 
@@ -569,6 +634,7 @@ _READS: Final[dict[str, Handler]] = {
     "getblockbynum": get_block_by_num,
     "getblockbyid": get_block_by_id,
     "listwitnesses": list_witnesses,
+    "getblock": get_block,
     "gettransactionbyid": get_transaction_by_id,
     "gettransactioninfobyid": get_transaction_info_by_id,
 }
@@ -582,6 +648,7 @@ def _endpoints() -> dict[str, Endpoint]:
     table["wallet/getaccountresource"] = Endpoint(get_account_resource, _GET_POST)
     table["wallet/getaccountnet"] = Endpoint(get_account_net, _GET_POST)
     table["wallet/getchainparameters"] = Endpoint(get_chain_parameters, _GET_POST)
+    table["wallet/getnextmaintenancetime"] = Endpoint(get_next_maintenance_time, _GET_POST)
     table["wallet/getsignweight"] = Endpoint(get_sign_weight, _GET_POST)
     table["wallet/broadcasttransaction"] = Endpoint(broadcast_transaction, _POST)
     table["wallet/broadcasthex"] = Endpoint(broadcast_hex, _POST)
@@ -606,6 +673,7 @@ _QUERY_VISIBLE_ONLY: Final = frozenset(
         "getchainparameters",
         "getReward",
         "getBrokerage",
+        "getnextmaintenancetime",
     }
 )
 
