@@ -1,12 +1,15 @@
-"""The signer's port: the one Protocol through which the chain adapter and the executor sign.
+"""The signer's ports: :class:`Signer`, through which the chain adapter and the executor sign,
+and :class:`KeyVault`, where the keystore keeps the keys it encrypted.
 
-:class:`~tron_staking.signer.keystore.KeystoreSigner` implements it over the encrypted
-``signing_keys`` collection; tests may substitute any object with these two methods.
+:class:`~tron_staking.signer.keystore.Keystore` implements :class:`Signer` over a
+:class:`KeyVault` (in production the ``signing_keys`` collection); tests may substitute any
+object with the same methods.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import datetime as dt
+from typing import Protocol, TypedDict
 
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.ids import TxId
@@ -29,4 +32,40 @@ class Signer(Protocol):
 
     async def has_key(self, owner: Address) -> bool:
         """True when a key for ``owner`` is stored (it is not decrypted to answer)."""
+        ...
+
+
+class RawSigningKey(TypedDict):
+    """One encrypted private key exactly as the vault stores it (collection ``signing_keys``).
+
+    ``ciphertext`` is AES-256-GCM output (key and tag) under the KEK identified by
+    ``kek_id``, with ``nonce`` (12 bytes) and the UTF-8 ``address`` as associated data.
+    """
+
+    address: str
+    algorithm: str
+    kek_id: str
+    nonce: bytes
+    ciphertext: bytes
+    created_at: dt.datetime
+
+
+class KeyVault(Protocol):
+    """Where the keystore keeps encrypted keys; it never sees a plaintext key.
+
+    :class:`~tron_staking.store.signing_keys.MongoSigningKeyStore` implements it.
+    """
+
+    async def put(self, raw: RawSigningKey) -> None:
+        """Store ``raw``; DuplicateKeyError when its address already has a key."""
+        ...
+
+    async def get(self, address: str) -> RawSigningKey | None: ...
+
+    async def delete(self, address: str) -> bool:
+        """Remove the key of ``address``; False when there was none."""
+        ...
+
+    async def addresses(self) -> list[str]:
+        """Every address that has a key, sorted."""
         ...

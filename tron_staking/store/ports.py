@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from tron_staking.store.records import Document, Lease, Page, SigningKeyRecord, StoredResponse
+from tron_staking.store.records import Document, Lease, Page, StoredResponse
 
 
 class Clock(Protocol):
@@ -85,15 +85,3 @@ class IdempotencyStore(Protocol):
     async def put_if_absent(
         self, key: str, subject: str, request_hash: str, response: StoredResponse
     ) -> StoredResponse: ...
-
-
-class SigningKeyStore(Protocol):
-    """Encrypted private keys, one per owner address."""
-
-    async def put(self, record: SigningKeyRecord) -> None: ...
-
-    async def get(self, address: str) -> SigningKeyRecord | None: ...
-
-    async def delete(self, address: str) -> bool: ...
-
-    async def addresses(self) -> list[str]: ...

@@ -1,9 +1,10 @@
 """The shapes the store owns: ``Raw…`` TypedDicts exactly as stored, and frozen records.
 
-Leases, idempotency keys and signing keys are defined here because only the store gives them
-meaning; positions and operations are plain mappings at this layer (their shapes belong to the
-domain). ``from_storage`` / ``for_storage`` convert between the two forms. Every datetime is
-an aware UTC datetime (the client is built with ``tz_aware=True``).
+Leases and idempotency keys are defined here because only the store gives them meaning; the
+stored shape of a signing key belongs to the signer (``signer.ports.RawSigningKey``), and
+positions and operations are plain mappings at this layer (their shapes belong to the domain).
+``from_storage`` / ``for_storage`` convert between the two forms. Every datetime is an aware
+UTC datetime (the client is built with ``tz_aware=True``).
 """
 
 from __future__ import annotations
@@ -90,49 +91,3 @@ class StoredResponse:
 
     def for_storage(self) -> RawStoredResponse:
         return {"status_code": self.status_code, "headers": dict(self.headers), "body": self.body}
-
-
-class RawSigningKey(TypedDict):
-    address: str
-    algorithm: str
-    kek_id: str
-    nonce: bytes
-    ciphertext: bytes
-    created_at: dt.datetime
-
-
-@dataclasses.dataclass(frozen=True)
-class SigningKeyRecord:
-    """A private key encrypted at rest; only the signer can decrypt ``ciphertext``.
-
-    ``kek_id`` identifies the key-encryption key used (e.g. a fingerprint), so a wrong KEK is
-    reported as such instead of as corrupt data.
-    """
-
-    address: str
-    algorithm: str
-    kek_id: str
-    nonce: bytes = dataclasses.field(repr=False)
-    ciphertext: bytes = dataclasses.field(repr=False)
-    created_at: dt.datetime
-
-    @classmethod
-    def from_storage(cls, raw: RawSigningKey) -> SigningKeyRecord:
-        return cls(
-            address=raw["address"],
-            algorithm=raw["algorithm"],
-            kek_id=raw["kek_id"],
-            nonce=bytes(raw["nonce"]),
-            ciphertext=bytes(raw["ciphertext"]),
-            created_at=raw["created_at"],
-        )
-
-    def for_storage(self) -> RawSigningKey:
-        return {
-            "address": self.address,
-            "algorithm": self.algorithm,
-            "kek_id": self.kek_id,
-            "nonce": self.nonce,
-            "ciphertext": self.ciphertext,
-            "created_at": self.created_at,
-        }

@@ -9,7 +9,7 @@ import pytest
 from tron_staking.errors import DuplicateKeyError, PermanentError
 from tron_staking.store import indexes, names
 from tron_staking.store.client import MongoStore
-from tron_staking.store.records import SigningKeyRecord
+from tron_staking.store.signing_keys import RawSigningKey
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -81,14 +81,14 @@ async def test_positions_are_unique_per_id(store: MongoStore) -> None:
 
 
 async def test_one_signing_key_per_address(store: MongoStore) -> None:
-    record = SigningKeyRecord(
-        address="TA",
-        algorithm="AES-256-GCM",
-        kek_id="k1",
-        nonce=b"\x00" * 12,
-        ciphertext=b"\x01" * 48,
-        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    )
+    record: RawSigningKey = {
+        "address": "TA",
+        "algorithm": "AES-256-GCM",
+        "kek_id": "k1",
+        "nonce": b"\x00" * 12,
+        "ciphertext": b"\x01" * 48,
+        "created_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    }
     await store.signing_keys.put(record)
 
     with pytest.raises(DuplicateKeyError, match="address"):
