@@ -2,7 +2,7 @@
 
 Each command builds the settings once with :func:`tron_staking.settings.load` from
 ``os.environ``, configures logging, builds what it needs and passes the settings down.
-Commands of this build: ``migrate``, ``config``, ``version``.
+Commands of this build: ``migrate``, ``config``, ``version``, ``keys import|list|remove``.
 
 Exit codes: 0 success; 1 a dependency failed (MongoDB unreachable, an index in the way);
 2 invalid configuration or usage. Known failures print one ``error: ...`` line on stderr,
@@ -11,15 +11,30 @@ never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 import json
 import os
+import sys
+from pathlib import Path
+from typing import Annotated
 
 import anyio
 import typer
 
 from tron_staking import __version__, settings
-from tron_staking.errors import ConfigurationError, StakingError, StoreUnavailableError
+from tron_staking.domain import addresses
+from tron_staking.domain.addresses import Address
+from tron_staking.errors import (
+    ConfigurationError,
+    DuplicateKeyError,
+    StakingError,
+    StoreUnavailableError,
+    ValidationError,
+)
 from tron_staking.observability import logging
+from tron_staking.signer import kek
+from tron_staking.signer.keystore import Keystore
 from tron_staking.store import client, clock, indexes, translate
 
 app = typer.Typer(
@@ -81,6 +96,111 @@ def config() -> None:
 def version() -> None:
     """Print the version."""
     typer.echo(f"tron-staking {__version__}")
+
+
+keys_app = typer.Typer(
+    help="Signing keys, stored encrypted under the KEK (STAKING_KEK or STAKING_KEK_FILE).",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
+
+
+def _store_unreachable(config: settings.Settings, exc: StoreUnavailableError) -> typer.Exit:
+    url = settings.redact_url(config.mongo.url)
+    return _fail(f"MongoDB at {url} is unreachable: {translate.summarize(exc.__cause__ or exc)}", 1)
+
+
+def _read_private_key(file: Path | None) -> str:
+    """The private key text from ``file``, from a hidden prompt on a terminal, or from stdin."""
+    if file is not None:
+        try:
+            return file.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(f"cannot read {file}: {type(exc).__name__}", 2) from None
+    if sys.stdin.isatty():
+        return getpass.getpass("private key (64 hex digits): ")
+    return sys.stdin.read()
+
+
+async def _import_key(config: settings.Settings, keystore_kek: kek.Kek, key_text: str) -> Address:
+    async with client.MongoStore.connect(config.mongo, clock.WallClock()) as store:
+        await store.ensure_indexes()
+        keystore = Keystore(store.signing_keys, keystore_kek)
+        return await keystore.import_key(key_text, at=dt.datetime.now(dt.UTC))
+
+
+@keys_app.command("import")
+def keys_import(
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Read the key from this file instead of stdin."),
+    ] = None,
+) -> None:
+    """Encrypt and store a private key (64 hex digits from stdin or --file, never argv);
+    print the address it controls."""
+    config = _load_settings()
+    logging.configure(config.logging)
+    try:
+        keystore_kek = kek.load(config.keys)
+    except ConfigurationError as exc:
+        raise _fail(str(exc), 2) from None
+    key_text = _read_private_key(file)
+    try:
+        address = anyio.run(_import_key, config, keystore_kek, key_text)
+    except ValidationError as exc:
+        raise _fail(str(exc), 2) from None
+    except DuplicateKeyError as exc:
+        raise _fail(f"{exc}; remove it first with: tron-staking keys remove ADDRESS", 1) from None
+    except StoreUnavailableError as exc:
+        raise _store_unreachable(config, exc) from None
+    except StakingError as exc:
+        raise _fail(str(exc), 1) from None
+    typer.echo(address)
+
+
+async def _list_addresses(config: settings.Settings) -> list[str]:
+    async with client.MongoStore.connect(config.mongo, clock.WallClock()) as store:
+        return await store.signing_keys.addresses()
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Print the address of every stored key, one per line (never the keys)."""
+    config = _load_settings()
+    logging.configure(config.logging)
+    try:
+        found = anyio.run(_list_addresses, config)
+    except StoreUnavailableError as exc:
+        raise _store_unreachable(config, exc) from None
+    except StakingError as exc:
+        raise _fail(str(exc), 1) from None
+    for address in found:
+        typer.echo(address)
+
+
+async def _remove_key(config: settings.Settings, address: Address) -> bool:
+    async with client.MongoStore.connect(config.mongo, clock.WallClock()) as store:
+        return await store.signing_keys.delete(address)
+
+
+@keys_app.command("remove")
+def keys_remove(address: Annotated[str, typer.Argument(help="The owner address (T...).")]) -> None:
+    """Delete the stored key of ADDRESS; exit 1 when it has none."""
+    config = _load_settings()
+    logging.configure(config.logging)
+    try:
+        owner = addresses.parse_address(address)
+    except ValidationError as exc:
+        raise _fail(str(exc), 2) from None
+    try:
+        removed = anyio.run(_remove_key, config, owner)
+    except StoreUnavailableError as exc:
+        raise _store_unreachable(config, exc) from None
+    except StakingError as exc:
+        raise _fail(str(exc), 1) from None
+    if not removed:
+        raise _fail(f"no signing key is stored for {owner}", 1)
+    typer.echo(f"removed the key of {owner}")
 
 
 def main() -> None:

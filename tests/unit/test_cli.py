@@ -41,7 +41,7 @@ def test_help_lists_the_commands() -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    for command in ("migrate", "config", "version"):
+    for command in ("migrate", "config", "version", "keys"):
         assert command in result.stdout
 
 

@@ -3,7 +3,7 @@ KeyVault`, and the :class:`~tron_staking.signer.ports.Signer` that uses them.
 
 The composition root builds one :class:`Keystore` from the vault (``store.signing_keys``) and
 the KEK (:func:`tron_staking.signer.kek.load`) and hands it to the chain adapter as its
-Signer; ``tron-staking keys`` uses it to import, list and remove keys. A plaintext key exists
+Signer; ``tron-staking keys import`` uses it to import keys. A plaintext key exists
 only inside :meth:`Keystore.import_key` and :meth:`Keystore.sign` (local variables, never
 kept on the object), and no method returns, logs or puts one in an error message.
 """
@@ -15,7 +15,12 @@ import re
 
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.ids import TxId
-from tron_staking.errors import SigningKeyMissingError, SigningKeyUnreadableError, ValidationError
+from tron_staking.errors import (
+    DuplicateKeyError,
+    SigningKeyMissingError,
+    SigningKeyUnreadableError,
+    ValidationError,
+)
 from tron_staking.signer import sealing, secp256k1
 from tron_staking.signer.kek import Kek
 from tron_staking.signer.ports import KeyVault
@@ -25,7 +30,10 @@ _SELF_CHECK_DIGEST = bytes(32)
 
 
 class Keystore:
-    """Imports, lists, removes and signs with owners' keys; implements ``Signer``."""
+    """Imports owners' keys and signs with them; implements ``Signer``.
+
+    Listing and removing keys need no KEK and go to the vault directly.
+    """
 
     def __init__(self, vault: KeyVault, kek: Kek) -> None:
         self._vault = vault
@@ -47,16 +55,11 @@ class Keystore:
         signature = secp256k1.sign_digest(reopened, _SELF_CHECK_DIGEST)
         if secp256k1.recover_address(signature, _SELF_CHECK_DIGEST) != address:
             raise SigningKeyUnreadableError(f"the sealed key of {address} does not sign for it")
-        await self._vault.put(raw)
+        try:
+            await self._vault.put(raw)
+        except DuplicateKeyError as exc:
+            raise DuplicateKeyError(f"{address} already has a signing key") from exc
         return address
-
-    async def remove(self, address: Address) -> bool:
-        """Delete the key of ``address``; False when there was none."""
-        return await self._vault.delete(address)
-
-    async def addresses(self) -> list[Address]:
-        """Every address that has a key, sorted."""
-        return [Address(address) for address in await self._vault.addresses()]
 
     async def has_key(self, owner: Address) -> bool:
         """True when a key for ``owner`` is stored; the key is not decrypted to answer."""
