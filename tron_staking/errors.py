@@ -14,12 +14,16 @@ to a problem+json status.
     │   ├── StoreUnavailableError     MongoDB cannot be reached or timed out
     │   ├── CacheUnavailableError     Redis cannot be reached (callers treat as a miss)
     │   ├── ChainUnavailableError     the node cannot be reached, timed out or answered 5xx
+    │   │   └── ChainAmbiguousError   the request was sent but its answer was lost: it may
+    │   │                             have taken effect (re-send the same bytes or look it up)
     │   └── RateLimitedError          a quota was hit (429 from the node, our own limiter)
     ├── PermanentError                retrying the same thing will fail the same way
     │   ├── ValidationError           input breaks a rule of the domain (address, amount, ...)
     │   ├── NotFoundError             the record asked for does not exist
     │   ├── InvalidTransitionError    a state machine refused a trigger in the current state
     │   ├── ChainRejectedError        the node rejected a transaction (code + decoded message)
+    │   ├── ChainProtocolError        the node's answer contradicts the protocol (a txid we
+    │   │                             cannot reproduce, a contract other than the one asked)
     │   └── SigningKeyError           no key for the owner, or the key cannot be decrypted
     │       ├── SigningKeyMissingError    no key is stored for the owner (a Stalled condition)
     │       └── SigningKeyUnreadableError the stored key does not decrypt (wrong KEK, tampering)
@@ -60,6 +64,12 @@ class ChainUnavailableError(TransientError):
     """The TRON node could not be reached, timed out, or answered with a server error."""
 
 
+class ChainAmbiguousError(ChainUnavailableError):
+    """The request reached the node (or may have) but no usable answer came back: a read
+    timeout, a connection closed mid-answer, a gateway error. A transaction sent this way may
+    be in the node's pool: only a re-send of the same bytes or a look-up is safe."""
+
+
 class RateLimitedError(TransientError):
     """A request quota was exhausted; ``retry_after_s`` says when to try again."""
 
@@ -97,6 +107,11 @@ class ChainRejectedError(PermanentError):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.reason = message
+
+
+class ChainProtocolError(PermanentError):
+    """The node answered something we must not act on: a built transaction whose txid our
+    own encoding does not reproduce, or whose contract is not the one asked for."""
 
 
 class SigningKeyError(PermanentError):

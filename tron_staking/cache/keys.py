@@ -24,3 +24,12 @@ class AddressView(enum.StrEnum):
 def address_key(view: AddressView, address: str) -> str:
     """The Redis key of ``view`` for ``address``, e.g. ``rewards:T...``."""
     return f"{view.value}:{address}"
+
+
+CHAIN_READ_PREFIX: Final = "chain_read"
+
+
+def chain_read_key(scope: str, owner: str, block_id: str) -> str:
+    """The Redis key of the chain adapter's cached answers for ``owner`` (``*`` for the whole
+    fleet) at block ``block_id`` under ``scope``, e.g. ``chain_read:head:ab12…:T…:0000…``."""
+    return f"{CHAIN_READ_PREFIX}:{scope}:{owner}:{block_id}"
