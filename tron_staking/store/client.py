@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from tron_staking.settings import MongoSettings
 from tron_staking.store import indexes, names, translate
 from tron_staking.store.documents import VersionedRepository
+from tron_staking.store.fencing import LeaseFence
 from tron_staking.store.idempotency import MongoIdempotencyStore
 from tron_staking.store.leases import MongoLeaseStore
 from tron_staking.store.ports import Clock
@@ -58,12 +59,13 @@ class MongoStore:
         self.client = mongo_client
         self.database: AsyncDatabase[Document] = mongo_client[database_name]
         db = self.database
-        self.positions = VersionedRepository(db[names.STAKING_RECORDS])
-        self.operations = VersionedRepository(db[names.STAKING_OPERATIONS])
-        self.rewards = VersionedRepository(db[names.STAKING_REWARDS])
-        self.delegations = VersionedRepository(db[names.RESOURCE_DELEGATIONS])
-        self.votes = VersionedRepository(db[names.VOTING_HISTORY])
-        self.transitions = MongoTransitionLog(db[names.STATE_TRANSITIONS], clock)
+        fence = LeaseFence(mongo_client, db[names.CONTROLLER_LEASES], clock)
+        self.positions = VersionedRepository(db[names.STAKING_RECORDS], fence)
+        self.operations = VersionedRepository(db[names.STAKING_OPERATIONS], fence)
+        self.rewards = VersionedRepository(db[names.STAKING_REWARDS], fence)
+        self.delegations = VersionedRepository(db[names.RESOURCE_DELEGATIONS], fence)
+        self.votes = VersionedRepository(db[names.VOTING_HISTORY], fence)
+        self.transitions = MongoTransitionLog(db[names.STATE_TRANSITIONS], clock, fence)
         self.leases = MongoLeaseStore(db[names.CONTROLLER_LEASES], clock)
         self.idempotency = MongoIdempotencyStore(db[names.IDEMPOTENCY_KEYS], clock)
         self.signing_keys = MongoSigningKeyStore(db[names.SIGNING_KEYS])

@@ -7,6 +7,11 @@ plain mappings keyed by a string ``id`` (unique index); ``_id`` never leaves the
 document gets ``version`` 1 and every successful update adds one, so two writers that read the
 same version cannot both win.
 
+Writes made under an owner's lease pass ``lease=``: they run fenced by it (see
+:mod:`~tron_staking.store.fencing`), so a replica that lost the lease writes nothing, and the
+document records the lease's token in ``fencing_token``. Writes without a lease (the API's
+spec edits) are not fenced and leave ``fencing_token`` as it is.
+
 Pagination is by key set: the listing is sorted by the given fields plus ``id`` as the final
 tie-breaker, and the opaque cursor carries the sort values of the last item returned. Sort
 fields must be present (and not null) in every document of the listing.
@@ -22,15 +27,22 @@ from typing import Any
 import bson.errors
 import bson.json_util
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from tron_staking.errors import NotFoundError, ValidationError, VersionConflictError
-from tron_staking.store import translate
-from tron_staking.store.records import Document, Page
+from tron_staking.errors import (
+    LeaseLostError,
+    NotFoundError,
+    ValidationError,
+    VersionConflictError,
+)
+from tron_staking.store import fencing, translate
+from tron_staking.store.fencing import FENCING_TOKEN, LeaseFence
+from tron_staking.store.records import Document, Lease, Page
 
 _NO_ID = {"_id": False}
 _CURSOR_SCALARS = (str, int, float, dt.datetime)
-_RESERVED = frozenset({"_id", "id", "version"})
+_RESERVED = frozenset({"_id", "id", "version", FENCING_TOKEN})
 _JSON_OPTIONS = bson.json_util.JSONOptions(
     json_mode=bson.json_util.JSONMode.CANONICAL, tz_aware=True, tzinfo=dt.UTC
 )
@@ -97,25 +109,42 @@ def _after(sort: Sequence[tuple[str, int]], values: Sequence[Any]) -> dict[str, 
     return {"$or": branches}
 
 
+def _stamped(document: Mapping[str, Any], lease: Lease | None) -> Document:
+    """``document`` without ``_id``; written under ``lease``, its ``fencing_token`` is the
+    lease's (whatever token the caller's copy carried)."""
+    stored = {key: value for key, value in document.items() if key != "_id"}
+    if lease is not None:
+        stored[FENCING_TOKEN] = lease.token
+    return stored
+
+
 class VersionedRepository:
     """The Mongo implementation of :class:`~tron_staking.store.ports.VersionedStore`."""
 
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(
+        self, collection: AsyncCollection[Document], fence: LeaseFence | None = None
+    ) -> None:
         self._collection = collection
         self._name = collection.name
+        self._fence = fence
 
-    async def insert(self, document: Mapping[str, Any]) -> Document:
+    async def insert(self, document: Mapping[str, Any], *, lease: Lease | None = None) -> Document:
         """Store a new document with ``version`` 1 and return it as stored.
 
-        Raises DuplicateKeyError when the ``id`` (or another unique field) exists, and
+        With ``lease``, the insert happens only while the lease holds and the document gets
+        its ``fencing_token``. Raises DuplicateKeyError when the ``id`` (or another unique
+        field) exists, LeaseLostError when ``lease`` no longer holds, and
         StoreUnavailableError when MongoDB cannot be reached.
         """
         if not isinstance(document.get("id"), str) or not document["id"]:
             raise ValueError("a document needs a non-empty string 'id'")
-        stored = {key: value for key, value in document.items() if key != "_id"}
+        stored = _stamped(document, lease)
         stored["version"] = 1
-        with translate.driver_errors(f"insert into {self._name}"):
-            await self._collection.insert_one(dict(stored))
+
+        async def statement(session: AsyncClientSession | None) -> None:
+            await self._collection.insert_one(dict(stored), session=session)
+
+        await fencing.write(self._fence, lease, f"insert into {self._name}", statement)
         return stored
 
     async def get(self, id_: str) -> Document:
@@ -160,59 +189,100 @@ class VersionedRepository:
         with translate.driver_errors(f"count in {self._name}"):
             return await self._collection.count_documents(dict(filter_ or {}))
 
-    async def update(self, id_: str, expected_version: int, changes: Mapping[str, Any]) -> Document:
+    async def update(
+        self,
+        id_: str,
+        expected_version: int,
+        changes: Mapping[str, Any],
+        *,
+        lease: Lease | None = None,
+    ) -> Document:
         """Set ``changes`` (``$set`` semantics, dotted paths allowed) if the stored version is
         still ``expected_version``; return the document as now stored (version + 1).
 
-        Raises VersionConflictError when someone else updated it first (re-read and decide
-        again), NotFoundError when it does not exist.
+        With ``lease``, the update happens only while the lease holds and only if no newer
+        lease wrote the document; it sets the lease's ``fencing_token``. Raises
+        VersionConflictError when someone else updated it first (re-read and decide again),
+        LeaseLostError when ``lease`` no longer holds or a newer lease wrote the document
+        (stop working on the owner), NotFoundError when it does not exist.
         """
         reserved = _RESERVED.intersection(changes)
         if reserved:
             raise ValueError(f"update must not change {sorted(reserved)}")
-        with translate.driver_errors(f"update {self._name}"):
-            updated = await self._collection.find_one_and_update(
-                {"id": id_, "version": expected_version},
-                {"$set": dict(changes), "$inc": {"version": 1}}
-                if changes
-                else {"$inc": {"version": 1}},
+        filter_: dict[str, Any] = {"id": id_, "version": expected_version}
+        to_set = dict(changes)
+        if lease is not None:
+            filter_.update(fencing.token_filter(lease))
+            to_set[FENCING_TOKEN] = lease.token
+        update: dict[str, Any] = {"$inc": {"version": 1}}
+        if to_set:
+            update["$set"] = to_set
+
+        async def statement(session: AsyncClientSession | None) -> Document | None:
+            return await self._collection.find_one_and_update(
+                filter_,
+                update,
                 projection=_NO_ID,
                 return_document=ReturnDocument.AFTER,
+                session=session,
             )
+
+        updated = await fencing.write(self._fence, lease, f"update {self._name}", statement)
         if updated is None:
-            raise await self._miss(id_, expected_version)
-        result: Document = updated
-        return result
+            raise await self._miss(id_, expected_version, lease)
+        return updated
 
     async def replace(
-        self, id_: str, expected_version: int, document: Mapping[str, Any]
+        self,
+        id_: str,
+        expected_version: int,
+        document: Mapping[str, Any],
+        *,
+        lease: Lease | None = None,
     ) -> Document:
         """Replace the whole document if the stored version is still ``expected_version``.
 
-        ``document`` keeps ``id_``; its ``version`` is set to ``expected_version + 1``. Raises
-        like :meth:`update`.
+        ``document`` keeps ``id_``; its ``version`` is set to ``expected_version + 1``. Without
+        a lease the stored ``fencing_token`` becomes whatever ``document`` carries (keep the
+        one read). With ``lease`` it is fenced and stamped like :meth:`update`, and raises
+        like it.
         """
         if document.get("id", id_) != id_:
             raise ValueError(f"replace must keep id {id_!r}")
-        stored = {key: value for key, value in document.items() if key != "_id"}
+        stored = _stamped(document, lease)
         stored["id"] = id_
         stored["version"] = expected_version + 1
-        with translate.driver_errors(f"replace in {self._name}"):
-            replaced = await self._collection.find_one_and_replace(
-                {"id": id_, "version": expected_version},
+        filter_: dict[str, Any] = {"id": id_, "version": expected_version}
+        if lease is not None:
+            filter_.update(fencing.token_filter(lease))
+
+        async def statement(session: AsyncClientSession | None) -> Document | None:
+            return await self._collection.find_one_and_replace(
+                filter_,
                 dict(stored),
                 projection=_NO_ID,
                 return_document=ReturnDocument.AFTER,
+                session=session,
             )
+
+        replaced = await fencing.write(self._fence, lease, f"replace in {self._name}", statement)
         if replaced is None:
-            raise await self._miss(id_, expected_version)
+            raise await self._miss(id_, expected_version, lease)
         return stored
 
-    async def _miss(self, id_: str, expected_version: int) -> NotFoundError | VersionConflictError:
-        """Why a compare-and-set matched nothing: absent, or another version is stored."""
+    async def _miss(
+        self, id_: str, expected_version: int, lease: Lease | None
+    ) -> NotFoundError | VersionConflictError | LeaseLostError:
+        """Why a compare-and-set matched nothing: absent, another version, a newer lease."""
         current = await self.find_one({"id": id_})
         if current is None:
             return NotFoundError(f"{self._name}: no document with id {id_!r}")
+        token = current.get(FENCING_TOKEN)
+        if lease is not None and isinstance(token, int) and token > lease.token:
+            return LeaseLostError(
+                f"{self._name}: {id_!r} was written under a newer lease (token {token}) than "
+                f"ours ({lease.token})"
+            )
         return VersionConflictError(
             f"{self._name}: {id_!r} is at version {current.get('version')}, not {expected_version}"
         )

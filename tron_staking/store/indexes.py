@@ -7,8 +7,10 @@ an operator decides.
 
 The unique indexes carry invariants the code relies on: ``id`` per collection, one lease
 document per owner (fencing tokens only grow), one transition per (position, seq), one key per
-address, one idempotency record per (key, subject), and at most one operation per ``txid``
-(operations without a txid yet — missing or null — are not indexed).
+address, one idempotency record per (key, subject), at most one operation per ``txid``
+(operations without a txid yet — missing or null — are not indexed), and at most one
+non-final operation per ``intent_key`` (the store's guard against a second transaction for
+one intent; final operations are not indexed, so a proven-expired intent can be retried).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Literal
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tron_staking.domain.enums import OperationState
 from tron_staking.errors import PermanentError
 from tron_staking.store import idempotency, names, translate
 from tron_staking.store.records import Document
@@ -73,6 +76,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_IN_FLIGHT_STATES = [state.value for state in OperationState if not state.final]
+
+
 def _unique_id() -> IndexSpec:
     return IndexSpec("id_unique", (("id", 1),), unique=True)
 
@@ -105,6 +111,12 @@ INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
             (("txid", 1),),
             unique=True,
             partial_filter={"txid": {"$type": "string"}},
+        ),
+        IndexSpec(
+            "intent_in_flight_unique",
+            (("intent_key", 1),),
+            unique=True,
+            partial_filter={"state": {"$in": _IN_FLIGHT_STATES}},
         ),
         IndexSpec("owner_state", (("owner", 1), ("state", 1))),
     ),

@@ -4,8 +4,10 @@ The controller takes an owner's lease before reconciling it, renews it while wor
 releases it when done; a replica that crashed loses its owners when their leases expire, and
 another replica takes them over. Expiry is judged with the injected clock. Each owner has one
 document (unique index on ``owner``) that is never deleted, so its ``token`` only grows: every
-new acquisition adds one, renewals keep it. Writes made under a lease carry the token, which
-fences off a holder that lost the lease without noticing.
+new acquisition adds one, renewals keep it. Writes made under a lease are fenced by it
+(:mod:`~tron_staking.store.fencing`): each runs in a transaction that first writes the lease
+document while it still carries our holder and token, so a holder that lost the lease without
+noticing writes nothing.
 
 Every method is a single atomic ``find_one_and_update`` (or insert) on the owner's document.
 """
@@ -111,7 +113,9 @@ class MongoLeaseStore:
     async def ensure_held(self, lease: Lease) -> None:
         """Raise LeaseLostError unless ``lease`` is still held, unexpired, with its token.
 
-        The executor calls it before every external effect.
+        The executor calls it before every external effect (a broadcast is not a store write,
+        so no transaction can fence it). Store writes need no such call: passing the lease to
+        the write fences it.
         """
         query = {**self._exact(lease), "expires_at": {"$gt": self._clock.now()}}
         with translate.driver_errors(f"check lease of {lease.owner}"):

@@ -23,9 +23,15 @@ class Clock(Protocol):
 
 
 class VersionedStore(Protocol):
-    """Documents keyed by ``id`` whose every update is a compare-and-set on ``version``."""
+    """Documents keyed by ``id`` whose every update is a compare-and-set on ``version``.
 
-    async def insert(self, document: Mapping[str, Any]) -> Document: ...
+    A write given ``lease`` happens only while that lease holds (LeaseLostError otherwise) and
+    records its token in the document's ``fencing_token``.
+    """
+
+    async def insert(
+        self, document: Mapping[str, Any], *, lease: Lease | None = None
+    ) -> Document: ...
 
     async def get(self, id_: str) -> Document: ...
 
@@ -43,18 +49,30 @@ class VersionedStore(Protocol):
     async def count(self, filter_: Mapping[str, Any] | None = None) -> int: ...
 
     async def update(
-        self, id_: str, expected_version: int, changes: Mapping[str, Any]
+        self,
+        id_: str,
+        expected_version: int,
+        changes: Mapping[str, Any],
+        *,
+        lease: Lease | None = None,
     ) -> Document: ...
 
     async def replace(
-        self, id_: str, expected_version: int, document: Mapping[str, Any]
+        self,
+        id_: str,
+        expected_version: int,
+        document: Mapping[str, Any],
+        *,
+        lease: Lease | None = None,
     ) -> Document: ...
 
 
 class TransitionLog(Protocol):
     """The append-only history of each position; ``seq`` grows by one per entry."""
 
-    async def append(self, position_id: str, entry: Mapping[str, Any]) -> Document: ...
+    async def append(
+        self, position_id: str, entry: Mapping[str, Any], *, lease: Lease | None = None
+    ) -> Document: ...
 
     async def list(
         self, position_id: str, *, after_seq: int = 0, limit: int = 1000

@@ -38,8 +38,9 @@ class RawLease(TypedDict):
 class Lease:
     """The right of ``holder`` to reconcile ``owner`` until ``expires_at``.
 
-    ``token`` is the fencing token: it grows with every new acquisition of the owner, and
-    writes made under the lease carry it so that a fenced-out holder can be recognised.
+    ``token`` is the fencing token: it grows with every new acquisition of the owner. Writes
+    given the lease are refused once a newer token exists or the lease expired
+    (:mod:`~tron_staking.store.fencing`), and store the token in ``fencing_token``.
     """
 
     owner: str
