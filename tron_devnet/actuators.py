@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tron_devnet import crypto, params, resources, rewards
+from tron_devnet import crypto, params, protowire, resources, rewards
 from tron_devnet.state import Account, Store, UnfreezeEntry, VotesRecord
 from tron_devnet.types import (
     CancelAllUnfreezeV2Contract,
@@ -353,25 +353,15 @@ def estimate_delegate_size(cfg: Mapping[str, int], frozen_bandwidth: int) -> int
     return params.DELEGATE_COST_BASE_SIZE + max(big - small, 0)
 
 
-def _varint_size(value: int) -> int:
-    if value < 0:
-        return 10
-    size = 1
-    while value >= 0x80:
-        value >>= 7
-        size += 1
-    return size
-
-
 def _delegate_contract_size(balance: int, *, lock: bool, lock_period: int) -> int:
     """Serialized size of a ``DelegateResourceContract`` with only these fields set."""
     size = 0
     if balance:
-        size += 1 + _varint_size(balance)
+        size += 1 + len(protowire.varint(balance))
     if lock:
         size += 2
     if lock_period:
-        size += 1 + _varint_size(lock_period)
+        size += 1 + len(protowire.varint(lock_period))
     return size
 
 
@@ -713,32 +703,44 @@ def execute_withdraw_balance(
 
 # ---- dispatch ----
 
-_Validator = Callable[[Context, Any], None]
-_Executor = Callable[[Context, Any, Receipt], None]
-ACTUATORS: dict[type, tuple[_Validator, _Executor]] = {
-    TransferContract: (validate_transfer, execute_transfer),
-    FreezeBalanceV2Contract: (validate_freeze_v2, execute_freeze_v2),
-    UnfreezeBalanceV2Contract: (validate_unfreeze_v2, execute_unfreeze_v2),
-    WithdrawExpireUnfreezeContract: (
-        validate_withdraw_expire_unfreeze,
-        execute_withdraw_expire_unfreeze,
-    ),
-    CancelAllUnfreezeV2Contract: (validate_cancel_all_unfreeze_v2, execute_cancel_all_unfreeze_v2),
-    DelegateResourceContract: (validate_delegate_resource, execute_delegate_resource),
-    UnDelegateResourceContract: (validate_undelegate_resource, execute_undelegate_resource),
-    VoteWitnessContract: (validate_vote_witness, execute_vote_witness),
-    WithdrawBalanceContract: (validate_withdraw_balance, execute_withdraw_balance),
-}
+Validator = Callable[[Context, Any], None]
+Executor = Callable[[Context, Any, Receipt], None]
+Actuators = Mapping[type, tuple[Validator, Executor]]
 
 
-def validate(ctx: Context, value: ContractValue) -> None:
-    """Run the contract's ``validate``; raises ``ContractValidateError``."""
-    entry = ACTUATORS.get(type(value))
+def default_actuators() -> dict[type, tuple[Validator, Executor]]:
+    """A new table of the supported contracts: value class -> (validate, execute).
+
+    The chain is given one at construction (``Chain(..., actuators=...)``), so a test can run a
+    chain with a replaced actuator without touching any shared state.
+    """
+    return {
+        TransferContract: (validate_transfer, execute_transfer),
+        FreezeBalanceV2Contract: (validate_freeze_v2, execute_freeze_v2),
+        UnfreezeBalanceV2Contract: (validate_unfreeze_v2, execute_unfreeze_v2),
+        WithdrawExpireUnfreezeContract: (
+            validate_withdraw_expire_unfreeze,
+            execute_withdraw_expire_unfreeze,
+        ),
+        CancelAllUnfreezeV2Contract: (
+            validate_cancel_all_unfreeze_v2,
+            execute_cancel_all_unfreeze_v2,
+        ),
+        DelegateResourceContract: (validate_delegate_resource, execute_delegate_resource),
+        UnDelegateResourceContract: (validate_undelegate_resource, execute_undelegate_resource),
+        VoteWitnessContract: (validate_vote_witness, execute_vote_witness),
+        WithdrawBalanceContract: (validate_withdraw_balance, execute_withdraw_balance),
+    }
+
+
+def validate(table: Actuators, ctx: Context, value: ContractValue) -> None:
+    """Run the contract's ``validate`` from ``table``; raises ``ContractValidateError``."""
+    entry = table.get(type(value))
     if entry is None:
         raise ContractValidateError(f"contract type error, unsupported type [{type(value)}]")
     entry[0](ctx, value)
 
 
-def execute(ctx: Context, value: ContractValue, receipt: Receipt) -> None:
-    """Run the contract's ``execute`` (after a successful ``validate``)."""
-    ACTUATORS[type(value)][1](ctx, value, receipt)
+def execute(table: Actuators, ctx: Context, value: ContractValue, receipt: Receipt) -> None:
+    """Run the contract's ``execute`` from ``table`` (after a successful ``validate``)."""
+    table[type(value)][1](ctx, value, receipt)

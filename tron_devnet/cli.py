@@ -19,7 +19,7 @@ from types import FrameType
 from typing import NoReturn
 
 from tron_devnet import __version__, crypto
-from tron_devnet.chain import Chain
+from tron_devnet.engine.chain import Chain
 from tron_devnet.genesis import Genesis, GenesisError, default_genesis, load_genesis
 from tron_devnet.server import DevnetStartError, load_state, start
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from tron_devnet import crypto
+from tron_devnet import crypto, params, protowire
 from tron_devnet.types import (
     CONTRACT_TYPE_BY_CLASS,
     CONTRACT_TYPE_BY_NAME,
@@ -52,11 +52,6 @@ _INT32_MIN: Final = -(1 << 31)
 _INT32_MAX: Final = (1 << 31) - 1
 _UINT64: Final = 1 << 64
 
-_WT_VARINT: Final = 0
-_WT_FIXED64: Final = 1
-_WT_LEN: Final = 2
-_WT_FIXED32: Final = 5
-
 
 class CodecError(ValueError):
     """Malformed input; ``java_class`` names the exception java-tron would print."""
@@ -74,38 +69,10 @@ class CodecError(ValueError):
 # --------------------------------------------------------------------------- protobuf writer
 
 
-def _varint(value: int) -> bytes:
-    if value < 0:
-        value += _UINT64
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _key(field_number: int, wire_type: int) -> bytes:
-    return _varint((field_number << 3) | wire_type)
-
-
-def _put_varint(out: bytearray, field_number: int, value: int) -> None:
-    if value:
-        out += _key(field_number, _WT_VARINT)
-        out += _varint(value)
-
-
-def _put_bytes(out: bytearray, field_number: int, value: bytes, *, always: bool = False) -> None:
-    if value or always:
-        out += _key(field_number, _WT_LEN)
-        out += _varint(len(value))
-        out += value
-
-
 def _encode_vote(vote: Vote) -> bytes:
     out = bytearray()
-    _put_bytes(out, 1, vote.vote_address)
-    _put_varint(out, 2, vote.vote_count)
+    protowire.put_bytes(out, 1, vote.vote_address)
+    protowire.put_varint(out, 2, vote.vote_count)
     return bytes(out)
 
 
@@ -118,25 +85,25 @@ def encode_contract_value(value: ContractValue) -> bytes:
     for number, (name, kind) in spec.items():
         field_value = getattr(value, name)
         if kind == _ADDR:
-            _put_bytes(out, number, field_value)
+            protowire.put_bytes(out, number, field_value)
         elif kind == _VOTES:
             for vote in field_value:
-                _put_bytes(out, number, _encode_vote(vote), always=True)
+                protowire.put_bytes(out, number, _encode_vote(vote), always=True)
         else:  # _INT64, _ENUM, _BOOL
-            _put_varint(out, number, int(field_value))
+            protowire.put_varint(out, number, int(field_value))
     return bytes(out)
 
 
 def _encode_contract(contract: Contract, value_bytes: bytes) -> bytes:
     any_out = bytearray()
-    _put_bytes(any_out, 1, contract.type_url.encode())
-    _put_bytes(any_out, 2, value_bytes)
+    protowire.put_bytes(any_out, 1, contract.type_url.encode())
+    protowire.put_bytes(any_out, 2, value_bytes)
     out = bytearray()
-    _put_varint(out, 1, contract.type)
-    _put_bytes(out, 2, bytes(any_out), always=True)
-    _put_bytes(out, 3, contract.provider)
-    _put_bytes(out, 4, contract.contract_name)
-    _put_varint(out, 5, contract.permission_id)
+    protowire.put_varint(out, 1, contract.type)
+    protowire.put_bytes(out, 2, bytes(any_out), always=True)
+    protowire.put_bytes(out, 3, contract.provider)
+    protowire.put_bytes(out, 4, contract.contract_name)
+    protowire.put_varint(out, 5, contract.permission_id)
     return bytes(out)
 
 
@@ -146,36 +113,36 @@ def encode_raw(raw: RawData) -> bytes:
     Contracts whose value is None (not decodable) cannot be re-encoded and raise ValueError.
     """
     out = bytearray()
-    _put_bytes(out, 1, raw.ref_block_bytes)
-    _put_varint(out, 3, raw.ref_block_num)
-    _put_bytes(out, 4, raw.ref_block_hash)
-    _put_varint(out, 8, raw.expiration)
-    _put_bytes(out, 10, raw.data)
+    protowire.put_bytes(out, 1, raw.ref_block_bytes)
+    protowire.put_varint(out, 3, raw.ref_block_num)
+    protowire.put_bytes(out, 4, raw.ref_block_hash)
+    protowire.put_varint(out, 8, raw.expiration)
+    protowire.put_bytes(out, 10, raw.data)
     for contract in raw.contracts:
         if contract.value is None:
             raise ValueError("cannot encode a contract whose value is unknown")
         value_bytes = encode_contract_value(contract.value)
-        _put_bytes(out, 11, _encode_contract(contract, value_bytes), always=True)
-    _put_varint(out, 14, raw.timestamp)
-    _put_varint(out, 18, raw.fee_limit)
+        protowire.put_bytes(out, 11, _encode_contract(contract, value_bytes), always=True)
+    protowire.put_varint(out, 14, raw.timestamp)
+    protowire.put_varint(out, 18, raw.fee_limit)
     return bytes(out)
 
 
 def signed_size(raw_bytes: bytes, signatures: Sequence[bytes]) -> int:
     """Size of the serialized signed ``Transaction`` without ``ret`` (bandwidth is charged on
     this plus 64 bytes per contract)."""
-    size = 1 + len(_varint(len(raw_bytes))) + len(raw_bytes)
+    size = 1 + len(protowire.varint(len(raw_bytes))) + len(raw_bytes)
     for signature in signatures:
-        size += 1 + len(_varint(len(signature))) + len(signature)
+        size += 1 + len(protowire.varint(len(signature))) + len(signature)
     return size
 
 
-def encode_transaction(tx: Transaction) -> bytes:
+def encode_signed_transaction(tx: Transaction) -> bytes:
     """The protobuf of the signed ``Transaction`` (raw_data=1, signature=2; no ``ret``)."""
     out = bytearray()
-    _put_bytes(out, 1, tx.raw_bytes, always=True)
+    protowire.put_bytes(out, 1, tx.raw_bytes, always=True)
     for signature in tx.signatures:
-        _put_bytes(out, 2, signature, always=True)
+        protowire.put_bytes(out, 2, signature, always=True)
     return bytes(out)
 
 
@@ -236,20 +203,20 @@ def _fields(data: bytes) -> Iterator[tuple[int, int, int | bytes]]:
         field_number, wire_type = key >> 3, key & 7
         if field_number == 0:
             raise CodecError("invalid field number 0")
-        if wire_type == _WT_VARINT:
+        if wire_type == protowire.WIRE_VARINT:
             value, pos = _read_varint(data, pos)
             yield field_number, wire_type, value
-        elif wire_type == _WT_LEN:
+        elif wire_type == protowire.WIRE_LEN:
             length, pos = _read_varint(data, pos)
             if pos + length > end:
                 raise CodecError("truncated length-delimited field")
             yield field_number, wire_type, data[pos : pos + length]
             pos += length
-        elif wire_type == _WT_FIXED64:
+        elif wire_type == protowire.WIRE_FIXED64:
             if pos + 8 > end:
                 raise CodecError("truncated fixed64 field")
             pos += 8
-        elif wire_type == _WT_FIXED32:
+        elif wire_type == protowire.WIRE_FIXED32:
             if pos + 4 > end:
                 raise CodecError("truncated fixed32 field")
             pos += 4
@@ -267,13 +234,13 @@ def _as_int32(value: int) -> int:
 
 
 def _expect_int(wire_type: int, value: int | bytes) -> int:
-    if wire_type != _WT_VARINT or not isinstance(value, int):
+    if wire_type != protowire.WIRE_VARINT or not isinstance(value, int):
         raise CodecError("wrong wire type for a varint field")
     return value
 
 
 def _expect_bytes(wire_type: int, value: int | bytes) -> bytes:
-    if wire_type != _WT_LEN or not isinstance(value, bytes):
+    if wire_type != protowire.WIRE_LEN or not isinstance(value, bytes):
         raise CodecError("wrong wire type for a length-delimited field")
     return value
 
@@ -808,9 +775,6 @@ def new_contract(value: ContractValue, *, permission_id: int = 0) -> Contract:
     )
 
 
-BLOCK_VERSION: Final = 32
-
-
 def block_to_json(block: Block, *, visible: bool) -> dict[str, Any]:
     """java-tron's ``Util.printBlockToJSON`` (``getnowblock``, ``getblockbynum``, …)."""
     header_raw: dict[str, Any] = {}
@@ -822,13 +786,12 @@ def block_to_json(block: Block, *, visible: bool) -> dict[str, Any]:
         header_raw["witness_address"] = render_address(block.witness_address, visible=visible)
     if block.parent_id:
         header_raw["parentHash"] = block.parent_id.hex()
-    header_raw["version"] = BLOCK_VERSION
+    header_raw["version"] = params.BLOCK_VERSION
     if block.timestamp:
         header_raw["timestamp"] = block.timestamp
     header: dict[str, Any] = {"raw_data": header_raw}
-    signature = getattr(block, "witness_signature", b"")
-    if signature:
-        header["witness_signature"] = bytes(signature).hex()
+    if block.witness_signature:
+        header["witness_signature"] = block.witness_signature.hex()
     out: dict[str, Any] = {"blockID": block.block_id.hex(), "block_header": header}
     if block.transactions:
         out["transactions"] = [

@@ -29,8 +29,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tron_devnet import codec, crypto
-from tron_devnet.chain import Chain, ContractValidateError
 from tron_devnet.codec import CodecError
+from tron_devnet.engine.chain import Chain, ContractValidateError
 from tron_devnet.faults import (
     DISCARD_SCOPE_KEY,
     FaultMiddleware,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 TRX_PRECISION = 1_000_000
 BLOCK_INTERVAL_MS = 3_000
+BLOCK_VERSION = 32  # BlockHeader.raw.version of the blocks the devnet produces
 DAY_MS = 86_400_000
 FROZEN_PERIOD_MS = DAY_MS
 WITNESS_ALLOWANCE_FROZEN_TIME_MS = DAY_MS

@@ -29,7 +29,7 @@ import anyio.to_thread
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from tron_devnet.chain import Chain
+from tron_devnet.engine.chain import Chain
 from tron_devnet.faults import TRANSPORT_STATE_KEY
 from tron_devnet.genesis import Genesis, default_genesis
 from tron_devnet.http import DevnetApp, create_app

@@ -146,7 +146,7 @@ def test_protobuf_bytes_round_trip() -> None:
     tx = codec.parse_transaction_json(
         {"raw_data": E6_RAW, "signature": ["11" * 65, "22" * 65]}, visible=False
     )
-    data = codec.encode_transaction(tx)
+    data = codec.encode_signed_transaction(tx)
     decoded = codec.decode_transaction_bytes(data)
     assert decoded == tx
     assert decoded.signed_size == len(data)
@@ -275,7 +275,7 @@ def test_negative_amounts_encode_as_ten_byte_varints() -> None:
     assert isinstance(value, FreezeBalanceV2Contract)
     assert value.frozen_balance == -1
     assert b"\x10" + b"\xff" * 9 + b"\x01" in tx.raw_bytes
-    assert codec.decode_transaction_bytes(codec.encode_transaction(tx)) == tx
+    assert codec.decode_transaction_bytes(codec.encode_signed_transaction(tx)) == tx
 
 
 def test_hex_parsing_follows_java_rules() -> None:
@@ -405,6 +405,6 @@ def test_round_trips_property(
     )
     tx = codec.make_transaction(raw, [b"\x01" * 65])
     assert tx.txid == crypto.sha256(tx.raw_bytes)
-    assert codec.decode_transaction_bytes(codec.encode_transaction(tx)) == tx
+    assert codec.decode_transaction_bytes(codec.encode_signed_transaction(tx)) == tx
     rendered = codec.transaction_to_json(tx, visible=visible)
     assert codec.parse_transaction_json(rendered, visible=visible) == tx

@@ -354,14 +354,14 @@ async def test_broadcast_hex(devnet: Devnet) -> None:
     signed = await _sign_built(devnet, built, owner.private_key)
     tx = codec.parse_transaction_json(signed, visible=False)
     body = await devnet.post(
-        "wallet/broadcasthex", {"transaction": codec.encode_transaction(tx).hex()}
+        "wallet/broadcasthex", {"transaction": codec.encode_signed_transaction(tx).hex()}
     )
     assert body["result"] is True
     assert body["code"] == "SUCCESS"
     assert body["txid"] == built["txID"]
     assert isinstance(body["transaction"], str)
     again = await devnet.post(
-        "wallet/broadcasthex", {"transaction": codec.encode_transaction(tx).hex()}
+        "wallet/broadcasthex", {"transaction": codec.encode_signed_transaction(tx).hex()}
     )
     assert again["result"] is False
     assert again["code"] == "DUP_TRANSACTION_ERROR"

@@ -1,1 +1,4 @@
-"""Parts of the chain engine that are not the chain itself (see ``tron_devnet.chain``)."""
+"""The chain engine: ``chain.Chain`` (pending pool, block production, reorgs, reads at a
+height) over ``ledger`` (blocks and states), ``pipeline`` (broadcast checks), ``permissions``
+(signatures), ``production`` (block effects), ``blocks`` (headers and ids), ``views`` (JSON
+shapes) and ``snapshot`` (state-file images)."""

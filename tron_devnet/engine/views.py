@@ -3,19 +3,20 @@
 Every function returns a dict whose keys follow the protobuf field order, with default values
 (0, false, empty) omitted, enums as names and maps as ``[{"key", "value"}]`` lists. Protobuf
 ``bytes`` fields stay Python ``bytes``: the HTTP layer prints them as base58 or hex according
-to ``visible`` and java-tron's list of address fields. Called by ``chain.Chain``'s query
-methods with a state view and its "now".
+to ``visible`` and java-tron's list of address fields. Called by ``engine.chain.Chain``'s
+query methods with a state view and its "now".
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 from tron_devnet import params, resources, rewards
 from tron_devnet.actuators import Context, Receipt, available_for_delegation
 from tron_devnet.state import Account, DelegatedResource, Store, Witness
-from tron_devnet.types import ResourceCode
+from tron_devnet.types import Block, ContractValue, ResourceCode
 
 ACCOUNT_TYPE_NAMES = {1: "AssetIssue", 2: "Contract"}
 RESOURCE_NAMES = {int(code): code.name for code in ResourceCode}
@@ -245,3 +246,27 @@ def transaction_info_json(txid: bytes, receipt: Receipt, block_num: int, block_m
             {"key": "BANDWIDTH", "value": bandwidth},
         ]
     return out
+
+
+def contract_values(value: ContractValue) -> Json:
+    """A contract's fields by name (``GET /devnet/transactions``): addresses as bytes,
+    ``resource`` as its name, votes as ``{vote_address, vote_count}`` objects."""
+    out: Json = {}
+    for spec in fields(value):
+        item = getattr(value, spec.name)
+        if spec.name == "resource":
+            item = ResourceCode(item).name if item in RESOURCE_NAMES else item
+        elif spec.name == "votes":
+            item = [{"vote_address": v.vote_address, "vote_count": v.vote_count} for v in item]
+        out[spec.name] = item
+    return out
+
+
+def block_summary(block: Block) -> Json:
+    return {"number": block.number, "block_id": block.block_id, "timestamp": block.timestamp}
+
+
+def prices_json(fee: int) -> Json:
+    """``wallet/getbandwidthprices`` / ``getenergyprices``: java-tron's price history string
+    (``"<since ms>:<sun>"``, comma separated); the devnet's fee never changed since genesis."""
+    return {"prices": f"0:{fee}"}

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from tron_devnet import codec, crypto, genesis, params
-from tron_devnet.chain import Chain, ContractValidateError
+from tron_devnet.actuators import Actuators
+from tron_devnet.engine.chain import Chain, ContractValidateError
 from tron_devnet.types import (
     BroadcastResult,
     ContractValue,
@@ -129,11 +130,15 @@ class Harness:
 
 
 def make_chain(
-    *, solid_lag: int = 19, accounts: int = 6, **chain_parameters: int
+    *,
+    solid_lag: int = 19,
+    accounts: int = 6,
+    actuators: Actuators | None = None,
+    **chain_parameters: int,
 ) -> tuple[Chain, genesis.Genesis]:
     gen = genesis.default_genesis(accounts=accounts, seed="engine", genesis_time_ms=GENESIS_TIME_MS)
     gen.chain_parameters = params.chain_parameters(chain_parameters)
-    return Chain(gen, solid_lag=solid_lag), gen
+    return Chain(gen, solid_lag=solid_lag, actuators=actuators), gen
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 
 from tests.devnet.engine.conftest import GENESIS_TIME_MS, TRX, Harness, make_chain
 from tron_devnet import actuators, crypto, genesis, params
-from tron_devnet.chain import Chain, SnapshotError, header_raw_bytes
+from tron_devnet.engine.blocks import header_raw_bytes
+from tron_devnet.engine.chain import Chain, SnapshotError
 from tron_devnet.types import (
     FreezeBalanceV2Contract,
     ResourceCode,
@@ -60,20 +61,24 @@ def test_solid_lag_zero_follows_the_head() -> None:
     assert chain.account_json(h.users[0], solid=True) == chain.account_json(h.users[0])
 
 
-def test_unexpected_failures_answer_other_error(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unexpected_failures_answer_other_error(caplog: pytest.LogCaptureFixture) -> None:
     def explode(*_: object) -> None:
         raise RuntimeError("boom")
 
-    validate, _ = actuators.ACTUATORS[FreezeBalanceV2Contract]
-    monkeypatch.setitem(actuators.ACTUATORS, FreezeBalanceV2Contract, (validate, explode))
+    table = actuators.default_actuators()
+    validate, _ = table[FreezeBalanceV2Contract]
+    table[FreezeBalanceV2Contract] = (validate, explode)
+    chain, gen = make_chain(actuators=table)
+    chain.mine(1)
+    harness = Harness(chain, gen)
     owner = harness.users[0]
     before = harness.account(owner)
     result = harness.send(FreezeBalanceV2Contract(owner, 10 * TRX, ENERGY))
     assert (result.code, result.message) == (ResponseCode.OTHER_ERROR, "Error: boom")
     assert harness.account(owner) == before
     assert harness.chain.pending_count == 0
+    logged = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info is not None]
+    assert [str(r.exc_info[1]) for r in logged if r.exc_info] == ["boom"]
 
 
 def test_advance_time_moves_the_next_block() -> None:
