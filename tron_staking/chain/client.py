@@ -87,16 +87,7 @@ class TronChainClient:
         cache: ReadCache | None = None,
         read_retry: ReadRetry | None = None,
     ) -> None:
-        window_ms = round(expiration_window_s * 1000)
-        if not (
-            transactions.MIN_EXPIRATION_WINDOW_MS
-            <= window_ms
-            <= transactions.MAX_EXPIRATION_WINDOW_MS
-        ):
-            raise ConfigurationError(
-                f"invalid STAKING_TX_EXPIRATION_S: {expiration_window_s} s is outside "
-                "TRON's 3 s .. 24 h"
-            )
+        window_ms = _window_ms(expiration_window_s)
         self._transport = transport
         self._tron = AsyncTron(provider=transport)
         self._window_ms = window_ms
@@ -116,6 +107,7 @@ class TronChainClient:
         timeout and API key; nothing connects yet. Close it with :meth:`aclose`."""
         if settings.http_endpoint is None:
             raise ConfigurationError("invalid TRON_HTTP_ENDPOINT: a node URL is required")
+        _window_ms(expiration_window_s)
         api_key = settings.api_key.get_secret_value() if settings.api_key else None
         transport = NodeTransport(
             settings.http_endpoint,
@@ -255,6 +247,18 @@ class TronChainClient:
 
     async def aclose(self) -> None:
         await self._tron.close()
+
+
+def _window_ms(expiration_window_s: float) -> int:
+    window_ms = round(expiration_window_s * 1000)
+    if not (
+        transactions.MIN_EXPIRATION_WINDOW_MS <= window_ms <= transactions.MAX_EXPIRATION_WINDOW_MS
+    ):
+        raise ConfigurationError(
+            f"invalid STAKING_TX_EXPIRATION_S: {expiration_window_s} s is outside "
+            "TRON's 3 s .. 24 h"
+        )
+    return window_ms
 
 
 def inclusion(txid: TxId, info: Mapping[str, Any]) -> Inclusion | None:

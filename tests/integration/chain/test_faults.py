@@ -106,7 +106,8 @@ async def test_503_and_drops_on_reads_are_retried(devnet: Devnet, client: TronCh
         {"path": "wallet/getaccountresource", "mode": "drop", "count": 1},
     )
     observed = await client.observe(owner, [])
-    assert observed.exists and observed.balance_sun > 0
+    assert observed.exists
+    assert observed.balance_sun > 0
     counts = client.counter.snapshot()
     assert counts[("wallet/getaccount", "unavailable")] == 1
     assert counts[("wallet/getaccountresource", "ambiguous")] == 1

@@ -37,7 +37,7 @@ def test_plain_message_is_kept() -> None:
 
 
 def test_duplicate_means_go_and_look() -> None:
-    answer = {"code": "DUP_TRANSACTION_ERROR", "message": "Dup transaction.".encode().hex()}
+    answer = {"code": "DUP_TRANSACTION_ERROR", "message": b"Dup transaction.".hex()}
     assert outcomes.classify_broadcast(TXID, answer) == outcomes.Duplicate(TXID, "Dup transaction.")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import coincurve
 import pytest
+from Crypto.Hash import keccak
 
 from tron_staking.chain import transactions, txcodec
 from tron_staking.chain.transactions import BlockRef, TxKind
@@ -21,8 +22,6 @@ OTHER_KEY = coincurve.PrivateKey(bytes.fromhex("22" * 32))
 
 
 def _address(key: coincurve.PrivateKey) -> Address:
-    from Crypto.Hash import keccak
-
     digest = keccak.new(digest_bits=256, data=key.public_key.format(compressed=False)[1:])
     return addresses.from_bytes(b"\x41" + digest.digest()[-20:])
 
@@ -96,7 +95,7 @@ def test_contract_value_converts_addresses_to_hex() -> None:
 
 
 def test_contract_value_for_votes() -> None:
-    params = {"votes": [{"vote_address": RECEIVER, "vote_count": 7}]}
+    params: dict[str, Any] = {"votes": [{"vote_address": RECEIVER, "vote_count": 7}]}
     value = transactions.contract_value(OWNER, TxKind.VOTE, params)
     assert value["votes"] == [
         {"vote_address": addresses.b58check_decode(RECEIVER).hex(), "vote_count": 7}
