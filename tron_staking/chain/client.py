@@ -4,8 +4,8 @@ Built by the composition root with :meth:`TronChainClient.from_settings`; used b
 reconciler (observe) and the executor (build, sign, broadcast, look up).
 
 tronpy supplies the HTTP provider that :class:`~tron_staking.chain.transport.NodeTransport`
-extends (budget, timeout, API key, counting), the block, witness and receipt look-ups, and
-the signature recovery. Account reads, node-side builders and broadcasts go through the
+extends (budget, timeout, API key, counting), the witness and receipt look-ups, and the
+signature recovery. Account reads, node-side builders and broadcasts go through the
 provider directly: tronpy's helpers turn java-tron's ``{}`` answers into exceptions, lose the
 response code of most broadcast failures and report a duplicate as an unknown error, while
 :mod:`~tron_staking.chain.snapshot` and :mod:`~tron_staking.chain.outcomes` need the answers
@@ -27,7 +27,7 @@ from tronpy import AsyncTron
 from tronpy import exceptions as tronpy_errors
 
 from tron_staking.chain import outcomes, transactions
-from tron_staking.chain.observation import Observer, block_ref
+from tron_staking.chain.observation import Observer
 from tron_staking.chain.outcomes import BroadcastOutcome
 from tron_staking.chain.ports import Inclusion, ReadCache, TransactionSigner, Witness
 from tron_staking.chain.transactions import (
@@ -140,9 +140,13 @@ class TronChainClient:
                 result = await call()
         return result
 
-    async def _read(self, path: str, body: dict[str, Json]) -> dict[str, Json]:
+    async def _read(
+        self, path: str, body: dict[str, Json], *, expect: str | None = None
+    ) -> dict[str, Json]:
         async def call() -> dict[str, Json]:
             answer: dict[str, Json] = await self._transport.make_request(path, body)
+            if expect is not None and expect not in answer:
+                raise ChainUnavailableError(f"{path} answered without {expect!r}: {answer!r}")
             return answer
 
         return await self._retried(call)
@@ -156,10 +160,10 @@ class TronChainClient:
         return await self._observer.observe_solid(owner, receivers)
 
     async def head(self) -> BlockRef:
-        return block_ref(await self._retried(self._tron.get_latest_block), "head")
+        return await self._observer.head()
 
     async def solid_head(self) -> BlockRef:
-        return block_ref(await self._retried(self._tron.get_latest_solid_block), "solid")
+        return await self._observer.solid_head()
 
     async def list_witnesses(self) -> tuple[Witness, ...]:
         entries: list[dict[str, Any]] = await self._retried(self._tron.list_witnesses)

@@ -11,9 +11,13 @@ Called by :class:`~tron_staking.chain.client.TronChainClient`. One head observat
   no delegation to it exists (a delegation proves its activation);
 * ``getcandelegatedmaxsize`` only when there are receivers, and only for a resource the owner
   has frozen (otherwise it is 0);
-* ``listwitnesses``, cached fleet-wide per head block;
+* ``listwitnesses``, cached fleet-wide per head block (an empty answer is not cached);
 * not ``getavailableunfreezecount``: the node computes it from ``unfrozenV2`` and the head
   time exactly as :func:`~tron_staking.chain.snapshot.build` does.
+
+A block, an account resource or a reward answered as ``{}`` is a node fault (java-tron always
+prints ``blockID``, ``freeNetLimit`` and ``reward``): the read is retried and then fails with
+``ChainUnavailableError`` rather than pass zeros to the planner.
 
 The owner's bodies are cached per (owner, receivers, head block id) — the block id, not only
 its number, so a reorg never serves the replaced block's state. An account answered as ``{}``
@@ -23,8 +27,8 @@ is not cached: it may be a node fault and must not stand for the whole block.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Collection, Mapping
-from typing import Final
+from collections.abc import Awaitable, Collection, Mapping
+from typing import Final, Protocol
 
 from tron_staking.chain import snapshot
 from tron_staking.chain.ports import ReadCache
@@ -34,8 +38,15 @@ from tron_staking.domain.enums import StakingResourceType
 from tron_staking.domain.snapshot import AccountSnapshot
 from tron_staking.errors import ChainUnavailableError
 
-Read = Callable[[str, dict[str, Json]], Awaitable[dict[str, Json]]]
-"""A retried read: ``(path, body) -> JSON object``."""
+
+class Read(Protocol):
+    """A retried read of ``path``; an answer without the key ``expect`` counts as a failed
+    attempt (java-tron always prints it, so only a faulty or unsynced node leaves it out)."""
+
+    def __call__(
+        self, path: str, body: dict[str, Json], *, expect: str | None = None
+    ) -> Awaitable[dict[str, Json]]: ...
+
 
 FLEET: Final = "*"
 """The owner part of cache keys shared by every owner."""
@@ -49,10 +60,11 @@ class Observer:
         self._cache = cache
 
     async def head(self) -> BlockRef:
-        return block_ref(await self._read("wallet/getnowblock", {}), "head")
+        return block_ref(await self._read("wallet/getnowblock", {}, expect="blockID"), "head")
 
     async def solid_head(self) -> BlockRef:
-        return block_ref(await self._read("walletsolidity/getnowblock", {}), "solid")
+        body = await self._read("walletsolidity/getnowblock", {}, expect="blockID")
+        return block_ref(body, "solid")
 
     async def observe(self, owner: Address, receivers: Collection[Address]) -> AccountSnapshot:
         head = await self.head()
@@ -126,10 +138,12 @@ class Observer:
                 "can_delegate": {},
                 "receivers": {},
             }
-        resource = await self._read("wallet/getaccountresource", _address_body(owner))
+        resource = await self._read(
+            "wallet/getaccountresource", _address_body(owner), expect="freeNetLimit"
+        )
         reward: dict[str, Json] = {"reward": account.get("allowance", 0)}
         if account.get("votes"):
-            reward = await self._read("wallet/getReward", {"address": owner})
+            reward = await self._read("wallet/getReward", {"address": owner}, expect="reward")
         delegated: dict[str, Json] = {}
         activation: dict[str, Json] = {}
         for receiver in receivers:

@@ -221,3 +221,46 @@ async def test_a_fault_free_transaction_still_lands(
     assert found.fee_sun == 0
     signed, outcome = await send(client, signer, owner, TxKind.FREEZE, FREEZE)
     assert outcome == outcomes.Accepted(signed.txid)
+
+
+async def test_an_empty_answer_where_java_tron_always_prints_is_retried(
+    devnet: Devnet, client: TronChainClient
+) -> None:
+    """``{}`` for an existing account's resources is an unsynced node, not zero tron power."""
+    owner = Address(devnet.accounts[2].address)
+    await devnet.faults({"path": "wallet/getaccountresource", "mode": "empty", "count": 1})
+    observed = await client.observe(owner, [])
+    assert observed.free_bandwidth_available_bytes > 0
+    assert client.counter.snapshot()[("wallet/getaccountresource", "ok")] == 2
+
+
+async def test_an_unsynced_node_gives_no_snapshot(devnet: Devnet) -> None:
+    quick = make_client(
+        devnet, retry=ReadRetry(attempts=2, timeout_s=5.0, wait_initial_s=0.01, wait_max_s=0.02)
+    )
+    owner = Address(devnet.accounts[2].address)
+    try:
+        await devnet.faults({"path": "wallet/getnowblock", "mode": "empty"})
+        with pytest.raises(ChainUnavailableError, match="blockID"):
+            await quick.observe(owner, [])
+        await devnet.faults({"path": "wallet/getReward", "mode": "empty"})
+        await send_and_mine(
+            devnet,
+            quick,
+            DevnetSigner(devnet.accounts[2]),
+            owner,
+            TxKind.FREEZE,
+            {"frozen_balance": 10 * TRX, "resource": "ENERGY"},
+        )
+        await send_and_mine(
+            devnet,
+            quick,
+            DevnetSigner(devnet.accounts[2]),
+            owner,
+            TxKind.VOTE,
+            {"votes": [{"vote_address": devnet.witnesses[0].address, "vote_count": 10}]},
+        )
+        with pytest.raises(ChainUnavailableError, match="reward"):
+            await quick.observe(owner, [])
+    finally:
+        await quick.aclose()
