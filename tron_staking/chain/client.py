@@ -203,7 +203,7 @@ class TronChainClient:
         self,
         owner: Address,
         kind: StakingOperationType | TxKind,
-        params: dict[str, Json],
+        params: Mapping[str, Json],
         head: BlockRef,
         *,
         reference: BlockRef | None = None,

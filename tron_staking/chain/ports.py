@@ -17,7 +17,7 @@ been retried when they raise.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
 from tron_staking.chain.outcomes import BroadcastOutcome
@@ -97,7 +97,7 @@ class ChainClient(Protocol):
         self,
         owner: Address,
         kind: StakingOperationType | TxKind,
-        params: dict[str, Json],
+        params: Mapping[str, Json],
         head: BlockRef,
         *,
         reference: BlockRef | None = None,

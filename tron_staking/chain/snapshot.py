@@ -2,9 +2,10 @@
 
 The chain client reads, for one owner at one head block, ``getaccount`` and
 ``getaccountresource`` (``visible: true``), ``getdelegatedresourcev2`` per managed receiver,
-``getcandelegatedmaxsize`` per resource, ``getavailableunfreezecount``, ``getReward``,
-``listwitnesses`` and ``getaccount`` per managed receiver, plus the head and solid blocks,
-and hands the bodies to :func:`build`. This module knows every way java-tron says "nothing"
+and, when they can matter, ``getcandelegatedmaxsize`` per resource, ``getReward``,
+``listwitnesses`` and ``getaccount`` per managed receiver, plus the head and solid blocks
+(:mod:`~tron_staking.chain.observation` says which and when), and hands the bodies to
+:func:`build`. This module knows every way java-tron says "nothing"
 (reference §1.3 and §6.15): ``{}`` for an unknown account or a zero result, proto3 defaults
 omitted (a missing key is 0), a ``frozenV2``/``unfrozenV2`` entry without ``"type"`` is
 BANDWIDTH, ``TRON_POWER`` entries (new resource model only) are ignored.

@@ -61,12 +61,6 @@ class RequestCounter:
     def total(self) -> int:
         return sum(self._counts.values())
 
-    def by_endpoint(self) -> dict[str, int]:
-        totals: Counter[str] = Counter()
-        for (endpoint, _), count in self._counts.items():
-            totals[endpoint] += count
-        return dict(totals)
-
     def snapshot(self) -> dict[tuple[str, str], int]:
         """A copy of every count, keyed by ``(endpoint, outcome)``."""
         return dict(self._counts)

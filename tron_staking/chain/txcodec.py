@@ -91,13 +91,8 @@ _RAW_KEYS: Final = frozenset(
 _CONTRACT_KEYS: Final = frozenset({"parameter", "type", "Permission_id"})
 
 
-def txid(raw_data: Mapping[str, object]) -> str:
-    """The txid (64 lowercase hex) of ``raw_data``; ValueError when it cannot be encoded."""
-    return hashlib.sha256(encode_raw(raw_data)).hexdigest()
-
-
 def txid_of_bytes(raw: bytes) -> str:
-    """The txid of already-encoded ``raw_data`` bytes."""
+    """The txid (64 lowercase hex) of ``raw_data`` bytes from :func:`encode_raw`."""
     return hashlib.sha256(raw).hexdigest()
 
 

@@ -42,9 +42,6 @@ class DevnetSigner:
         }
         self.signed: list[TxId] = []
 
-    async def has_key(self, owner: Address) -> bool:
-        return owner in self._keys
-
     async def sign(self, owner: Address, txid: TxId) -> str:
         key = self._keys.get(owner)
         if key is None:
