@@ -3,11 +3,12 @@
 ::
 
     recorded ──sent──▶ broadcast ──seen_in_block──▶ included ──became_solid──▶ solidified
-        │                 │  ▲                         │
-        │                 │  └────────reorganized──────┘
-        ├──seen_in_block──┼──────────────────────────▶ included
-        ├──refused────────┴──▶ rejected
+        │                 │  ▲                         │  ▲
+        │                 │  └────────reorganized──────┘  │
+        ├──seen_in_block──┼───────────────────────────────┤
+        ├──refused──▶ rejected ──seen_in_block (late)─────┘
         └──proven_expired─────▶ expired   (also from broadcast)
+    attempt_failed: recorded → recorded, broadcast → broadcast (an attempt's outcome)
 
 ``planned`` is not a state: a planned effect is an ``Action`` of a ``Plan``, in memory only;
 an operation starts as ``recorded`` when the executor persists it with its txid before
@@ -16,6 +17,13 @@ recording the broadcast. ``reorganized`` covers a block that left the chain befo
 solid. Guards: ``became_solid`` requires the operation's block at or below the solid block;
 ``proven_expired`` requires the solid block's time past the expiration and the txid absent
 from the chain — only then may the planner build a replacement.
+
+Once the signed bytes may have reached a node (the operation is ``broadcast``, or an earlier
+attempt ended without a definitive answer: ``maybe_delivered``), only inclusion or the expiry
+proof ends it: ``refused`` fires only from ``recorded`` on a first, definitive answer. A node
+error to a re-send (``TRANSACTION_EXPIRATION_ERROR``, TaPoS, even a validation error — the
+expiry checks run before the duplicate check) is ``attempt_failed``: the executor records the
+error on the operation, the state stays. ``rejected`` still accepts a late ``seen_in_block``.
 """
 
 from __future__ import annotations
@@ -42,19 +50,22 @@ class Trigger(enum.StrEnum):
     BECAME_SOLID = "became_solid"
     REORGANIZED = "reorganized"
     REFUSED = "refused"
+    ATTEMPT_FAILED = "attempt_failed"
     PROVEN_EXPIRED = "proven_expired"
 
 
 @dataclasses.dataclass(frozen=True)
 class Facts:
-    """What the guards may look at: the operation's block and expiration, and the chain's
-    solid block and whether the txid was found (``gettransactioninfobyid`` non-empty)."""
+    """What the guards may look at: the operation's block and expiration, whether its bytes
+    may have reached a node, and the chain's solid block and whether the txid was found
+    (``gettransactioninfobyid`` non-empty)."""
 
     block: int | None = None
     expiration_ms: int | None = None
     solid_block_number: int | None = None
     solid_block_time_ms: int | None = None
     found_on_chain: bool = False
+    maybe_delivered: bool = False
 
     @classmethod
     def of(
@@ -71,6 +82,7 @@ class Facts:
             solid_block_number=solid_block_number,
             solid_block_time_ms=solid_block_time_ms,
             found_on_chain=found_on_chain,
+            maybe_delivered=operation.maybe_delivered,
         )
 
 
@@ -100,11 +112,20 @@ def expiry_proven(event: transitions.EventData) -> bool:
     )
 
 
+def maybe_delivered(event: transitions.EventData) -> bool:
+    """bytes may have reached a node"""
+    return _facts(event).maybe_delivered
+
+
 _UNCONFIRMED = [State.RECORDED, State.BROADCAST]
 
 TABLE: list[TransitionSpec] = [
     {"trigger": Trigger.SENT, "source": State.RECORDED, "dest": State.BROADCAST},
-    {"trigger": Trigger.SEEN_IN_BLOCK, "source": list(_UNCONFIRMED), "dest": State.INCLUDED},
+    {
+        "trigger": Trigger.SEEN_IN_BLOCK,
+        "source": [*_UNCONFIRMED, State.REJECTED],
+        "dest": State.INCLUDED,
+    },
     {
         "trigger": Trigger.BECAME_SOLID,
         "source": State.INCLUDED,
@@ -112,7 +133,13 @@ TABLE: list[TransitionSpec] = [
         "conditions": [block_is_solid],
     },
     {"trigger": Trigger.REORGANIZED, "source": State.INCLUDED, "dest": State.BROADCAST},
-    {"trigger": Trigger.REFUSED, "source": list(_UNCONFIRMED), "dest": State.REJECTED},
+    {
+        "trigger": Trigger.REFUSED,
+        "source": State.RECORDED,
+        "dest": State.REJECTED,
+        "unless": [maybe_delivered],
+    },
+    {"trigger": Trigger.ATTEMPT_FAILED, "source": list(_UNCONFIRMED), "dest": "="},
     {
         "trigger": Trigger.PROVEN_EXPIRED,
         "source": list(_UNCONFIRMED),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -44,7 +45,9 @@ EDGES = [
     (State.INCLUDED, "became_solid", State.SOLIDIFIED),
     (State.INCLUDED, "reorganized", State.BROADCAST),
     (State.RECORDED, "refused", State.REJECTED),
-    (State.BROADCAST, "refused", State.REJECTED),
+    (State.REJECTED, "seen_in_block", State.INCLUDED),
+    (State.RECORDED, "attempt_failed", State.RECORDED),
+    (State.BROADCAST, "attempt_failed", State.BROADCAST),
     (State.RECORDED, "proven_expired", State.EXPIRED),
     (State.BROADCAST, "proven_expired", State.EXPIRED),
 ]
@@ -90,10 +93,27 @@ def test_every_forbidden_trigger_is_rejected(state: State, trigger: str) -> None
 
 
 def test_final_states_have_no_way_out() -> None:
-    for state in (State.SOLIDIFIED, State.REJECTED, State.EXPIRED):
+    for state in (State.SOLIDIFIED, State.EXPIRED):
         assert machine.allowed_triggers(state) == ()
         with pytest.raises(InvalidTransitionError, match="none: the state is final"):
             machine.fire(op(state), "sent", at=T0)
+    # a rejection is final for the planner, but the chain may still show a late inclusion
+    assert machine.allowed_triggers(State.REJECTED) == ("seen_in_block",)
+
+
+def test_refused_only_on_a_first_definitive_answer() -> None:
+    ambiguous = Facts(maybe_delivered=True)
+    with pytest.raises(engine.GuardRefusedError, match="not bytes may have reached a node"):
+        machine.fire(op(State.RECORDED), Trigger.REFUSED, at=T0, facts=ambiguous)
+    assert machine.next_state(State.BROADCAST, Trigger.REFUSED, Facts()) is None
+    delivered = dataclasses.replace(op(State.RECORDED), maybe_delivered=True)
+    assert machine.Facts.of(delivered).maybe_delivered
+    # the outcome of a failed re-send is recorded, the state stays
+    new_state, record = machine.fire(
+        op(State.BROADCAST), Trigger.ATTEMPT_FAILED, at=T0, reason="Transaction expired"
+    )
+    assert new_state is State.BROADCAST
+    assert record.reason == "Transaction expired"
 
 
 def test_solid_guard() -> None:

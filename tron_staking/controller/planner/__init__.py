@@ -69,7 +69,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from tron_staking.controller.planner.core import Planner
+from tron_staking.controller.planner import drift, evidence, rules, status
 from tron_staking.controller.planner.model import (
     Action,
     DriftFinding,
@@ -80,6 +80,9 @@ from tron_staking.controller.planner.model import (
     PositionUpdate,
     intent_key,
 )
+from tron_staking.controller.planner.rules import claim, delegation, freeze, unstake, vote
+from tron_staking.controller.planner.work import Round
+from tron_staking.domain.enums import StakingResourceType, StakingStatusType
 from tron_staking.domain.history import TransitionRecord
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
@@ -125,30 +128,76 @@ def plan(
     Raises ValueError if a position (or ``confirmation``) belongs to another owner. Never
     performs I/O.
     """
-    planner = Planner(
-        positions,
-        observed,
-        in_flight,
-        chain_time_ms,
-        policy or PlannerPolicy(),
-        claim_requested,
-    )
-    planner.apply_evidence()
-    planner.observe()
-    planner.detect_drift()
-    planner.plan_actions()
-    updates = planner.updates()
-    return Plan(
-        owner=planner.owner,
-        chain_block=observed.head_block_number,
-        chain_time_ms=chain_time_ms,
-        actions=tuple(planner.actions),
-        updates=updates,
-        drift=tuple(planner.drift),
-        warnings=tuple(planner.warnings),
-        waiting_for=tuple(planner.waiting),
-        requeue_after_s=planner.requeue_after_s(),
-    )
+    policy = policy or PlannerPolicy()
+    if confirmation is not None and confirmation.owner != observed.owner:
+        raise ValueError(f"confirmation of {confirmation.owner}, not {observed.owner}")
+    held: set[StakingResourceType] = set()
+    while True:
+        rnd = Round(positions, observed, in_flight, chain_time_ms, policy, claim_requested)
+        rnd.held_unfreezes = set(held)
+        result = _decide(rnd, confirmation)
+        if rnd.held_unfreezes <= held:
+            return result
+        held |= rnd.held_unfreezes
+
+
+def _decide(rnd: Round, confirmation: AccountSnapshot | None) -> Plan:
+    """The phases of one round, in order (see the module docstring)."""
+    if _read_fault(rnd):
+        return status.hold(
+            rnd,
+            "ReadFault",
+            f"getaccount answered nothing for {rnd.owner}, which holds managed stake; TRON "
+            "accounts cannot be deleted, so this is a read fault",
+            needs_confirmation=False,
+        )
+    evidence.apply_landed(rnd)
+    drift.observe(rnd)
+    if not drift.confirmed(rnd, confirmation):
+        return status.hold(
+            rnd,
+            "AwaitingConfirmation",
+            "the snapshot contradicts the positions or an included operation; a second "
+            "snapshot (the solid state or a later head) must agree before anything is done",
+            needs_confirmation=True,
+        )
+    rnd.drift.extend(drift.findings(rnd, list(rnd.works.values()), rnd.observed))
+    if not rnd.observed.exists:
+        _owner_not_activated(rnd)
+        return status.result(rnd)
+    evidence.locate(rnd)
+    delegation.plan_undelegations(rnd)
+    votes_before = rnd.ledger.votes
+    unstake.plan_unfreezes(rnd)
+    unstake.plan_withdraw_expired(rnd)
+    claim.plan_claim(rnd)
+    freeze.plan_freezes(rnd)
+    vote.plan_vote(rnd)
+    vote.check_rescale(rnd, votes_before)
+    delegation.plan_delegations(rnd)
+    rnd.actions.sort(key=lambda a: rules.SEND_ORDER[a.kind])
+    return status.result(rnd)
+
+
+def _read_fault(rnd: Round) -> bool:
+    """An empty account for an owner the service holds stake for (or has landed for)."""
+    if rnd.observed.exists:
+        return False
+    holds = any(w.state is not StakingStatusType.PENDING for w in rnd.works.values())
+    landed = any(op.state.landed for op in rnd.operations)
+    return holds or landed
+
+
+def _owner_not_activated(rnd: Round) -> None:
+    for w in rnd.works.values():
+        w.stall("OwnerNotActivated", f"the owner account {rnd.owner} does not exist")
+    if rnd.works:
+        rnd.wait(
+            "OwnerNotActivated",
+            "the owner account is not activated: send it TRX first",
+            rnd.works.values(),
+        )
+        rnd.requeue.append(rnd.policy.stalled_retry_s)
 
 
 def apply_update(

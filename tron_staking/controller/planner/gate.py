@@ -1,0 +1,159 @@
+"""The exactly-once and dependency gate: may this action go out now?
+
+Every rule asks the gate before it plans an action, in three steps:
+
+1. **Same intent** (``intent_in_flight``): a non-final operation with the same intent key
+   blocks it until that operation is final (included and solid, or proven expired) —
+   finality is waited for only before sending the same intent again.
+2. **Same position** (``position_in_flight``): an additive kind (freeze, unfreeze, delegate,
+   undelegate) never names a position that a non-final operation of the same kind already
+   names, whatever that operation's intent key (a receiver or lock changed mid-flight must
+   not open a second delegate).
+3. **Dependencies** (``DEPENDS_ON``, a table): an action whose position's stake only reaches
+   the frozen pool through a transaction that is not visible yet (a freeze or an undelegate,
+   sent or planned in this round) rides in the same reconcile only if the frozen pool
+   *without* that transaction could not cover it — so if that transaction is dropped, the
+   node refuses this one instead of taking stake the service does not manage. Otherwise it
+   waits for the inclusion (``rides_with_dependency``).
+
+Rejections back off per intent (``backoff``): the same intent and the same ``basis`` (the
+spec generations and chain facts the decision rested on) is retried after one resync period,
+doubling per rejection, capped at ``max_backoff_s``; a new basis starts again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+
+from tron_staking.controller.planner.work import Round, Work
+from tron_staking.domain.enums import OperationState, StakingOperationType
+from tron_staking.domain.operation import JsonValue, Operation
+
+Kind = StakingOperationType
+
+ADDITIVE = frozenset({Kind.FREEZE, Kind.UNFREEZE, Kind.DELEGATE, Kind.UNDELEGATE})
+"""Kinds whose effect doubles when sent twice."""
+
+DEPENDS_ON: Mapping[StakingOperationType, frozenset[StakingOperationType]] = {
+    Kind.DELEGATE: frozenset({Kind.FREEZE, Kind.UNDELEGATE}),
+    Kind.UNFREEZE: frozenset({Kind.UNDELEGATE}),
+    Kind.FREEZE: frozenset(),
+    Kind.UNDELEGATE: frozenset(),
+    Kind.VOTE: frozenset(),
+    Kind.WITHDRAW_EXPIRE_UNFREEZE: frozenset(),
+    Kind.CLAIM_REWARDS: frozenset(),
+}
+"""Which not-yet-visible kinds bring the stake an action of each kind uses (same position)."""
+
+
+def intent_in_flight(rnd: Round, key: str) -> Operation | None:
+    """The non-final operation holding ``key``, if any."""
+    for op in rnd.operations:
+        if op.in_flight and op.intent_key == key:
+            return op
+    return None
+
+
+def position_in_flight(rnd: Round, kind: StakingOperationType, work: Work) -> Operation | None:
+    """A non-final operation of additive ``kind`` that already names ``work``."""
+    if kind not in ADDITIVE:
+        return None
+    for op in rnd.operations:
+        if op.in_flight and op.kind is kind and work.id in op.position_ids:
+            return op
+    return None
+
+
+def admit(
+    rnd: Round, kind: StakingOperationType, key: str, works: Iterable[Work], what: str
+) -> list[Work]:
+    """The works that pass steps 1 and 2; the others are told what they wait for."""
+    work_list = list(works)
+    held = intent_in_flight(rnd, key)
+    if held is not None:
+        _waiting(rnd, held, work_list, what)
+        return []
+    admitted: list[Work] = []
+    for w in work_list:
+        op = position_in_flight(rnd, kind, w)
+        if op is None:
+            admitted.append(w)
+        else:
+            _waiting(rnd, op, [w], what)
+    return admitted
+
+
+def _waiting(rnd: Round, op: Operation, works: list[Work], what: str) -> None:
+    for w in works:
+        w.progress.append(f"{op.kind.value} {op.txid} is {op.state.value}")
+    rnd.wait(
+        "OperationInFlight",
+        f"{what}: {op.kind.value} {op.txid} is {op.state.value}; nothing equivalent is "
+        "planned until it is final",
+        works,
+    )
+
+
+def rides_with_dependency(
+    rnd: Round, kind: StakingOperationType, works: list[Work], amount_sun: int
+) -> bool:
+    """Step 3: True if ``works`` may be served now. Works whose stake is still arriving (by a
+    kind in ``DEPENDS_ON[kind]``) may ride only if the sure pool cannot cover ``amount_sun``."""
+    arriving = [w for w in works if w.arriving_by in DEPENDS_ON[kind]]
+    if not arriving:
+        return True
+    resource = works[0].resource
+    return rnd.ledger.frozen_sure[resource] < amount_sun
+
+
+def basis_of(
+    kind: StakingOperationType,
+    params: Mapping[str, JsonValue],
+    works: Iterable[Work],
+    facts: Mapping[str, JsonValue],
+) -> str:
+    """A digest of what a decision rested on: kind, parameters, the named positions'
+    generations and the chain ``facts`` the rule read."""
+    body = {
+        "kind": kind.value,
+        "params": dict(params),
+        "positions": sorted([w.id, w.position.generation] for w in works),
+        "facts": dict(facts),
+    }
+    encoded = json.dumps(body, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()[:24]
+
+
+def backoff(rnd: Round, key: str, basis: str) -> tuple[int, Operation] | None:
+    """``(retry_at_ms, last rejection)`` while rejections of ``key`` with ``basis`` hold the
+    intent back; None when it may be sent."""
+    rejected = [
+        op
+        for op in rnd.operations
+        if op.state is OperationState.REJECTED and op.intent_key == key and op.basis == basis
+    ]
+    if not rejected:
+        return None
+    last = max(rejected, key=lambda op: _rejected_at(op))
+    delay_s = rnd.policy.resync_period_s * 2 ** (len(rejected) - 1)
+    retry_at = _rejected_at(last) + min(delay_s, rnd.policy.max_backoff_s) * 1000
+    return (retry_at, last) if rnd.now < retry_at else None
+
+
+def _rejected_at(op: Operation) -> int:
+    return op.final_at_ms if op.final_at_ms is not None else op.expiration_ms
+
+
+def held_back(rnd: Round, key: str, basis: str, works: list[Work]) -> bool:
+    """True (and ``works`` stalled with the decoded reason) while the back-off holds."""
+    found = backoff(rnd, key, basis)
+    if found is None:
+        return False
+    retry_at, last = found
+    message = f"{last.kind.value} {last.txid} was rejected: {last.error or 'no reason given'}"
+    for w in works:
+        w.stall("Rejected", message)
+    rnd.wait("Rejected", f"{message}; retrying at {retry_at}", works, until_ms=retry_at)
+    return True

@@ -1,0 +1,175 @@
+"""VoteWitness: one vote list for the whole account, cast when the managed votes differ.
+
+Who is in the list:
+
+* **voters** — positions whose spec has votes, whose stake is (or will be this reconcile) in
+  the pool or delegated out (delegated stake keeps its tron power), with valid witnesses;
+* **fixed** — positions that keep exactly what they cast: unstaking ones whose unfreeze is not
+  planned yet (their votes leave with the unfreeze, never earlier), and ones whose spec names
+  a non-witness (``Stalled``/``UnknownWitness``; nothing else is touched);
+* **leaving** — positions whose votes go: their unfreeze is planned or in flight, or their
+  spec has no votes any more. java-tron refuses an empty vote list, so when nothing would be
+  left to cast the last votes stay and stay managed (``VotesCannotBeCleared``); an unfreeze
+  of all the stake removes them.
+
+The list is sized to the tron power after every freeze and unfreeze of the round, and sent
+between them (``SEND_ORDER``), so the unfreeze never rescales it. ``check_rescale`` holds back
+an unfreeze whose re-vote could not be sent when its rescale would cut managed votes.
+"""
+
+from __future__ import annotations
+
+from tron_staking.controller.planner import gate
+from tron_staking.controller.planner.emit import emit
+from tron_staking.controller.planner.ledger import resource_of
+from tron_staking.controller.planner.model import intent_key
+from tron_staking.controller.planner.work import Location, Round, Work
+from tron_staking.domain import amounts, votes
+from tron_staking.domain.addresses import Address
+from tron_staking.domain.enums import StakingOperationType
+from tron_staking.domain.ids import PositionId
+from tron_staking.domain.votes import WitnessVote
+
+Kind = StakingOperationType
+
+_VOTE_WARNINGS = {
+    votes.VoteWarning.MANAGED_SCALED_DOWN: (
+        "the positions' votes exceed the account's tron power and were scaled down"
+    ),
+    votes.VoteWarning.UNMANAGED_SCALED_DOWN: (
+        "votes cast outside the service were scaled down to fit the tron power"
+    ),
+    votes.VoteWarning.UNMANAGED_DROPPED: (
+        "votes cast outside the service were dropped (30-witness limit or tron power)"
+    ),
+}
+
+
+def _sort(rnd: Round) -> tuple[list[Work], dict[PositionId, tuple[WitnessVote, ...]], list[Work]]:
+    """Voters, fixed allocations, and leaving positions (see the module docstring)."""
+    witnesses = rnd.observed.witnesses
+    voters: list[Work] = []
+    fixed: dict[PositionId, tuple[WitnessVote, ...]] = {}
+    leaving: list[Work] = []
+    for w in rnd.works.values():
+        spec = w.position.spec
+        if w.unstaking:
+            if w.votes_cast and w.location is Location.NONE:
+                leaving.append(w)
+            elif w.votes_cast:
+                fixed[w.id] = w.votes_cast
+            continue
+        unknown = [v.witness for v in spec.votes if witnesses and v.witness not in witnesses]
+        if unknown:
+            w.stall("UnknownWitness", f"not a witness: {', '.join(unknown)}")
+            if w.votes_cast:
+                fixed[w.id] = w.votes_cast
+        elif spec.votes and w.location is not Location.NONE:
+            voters.append(w)
+        elif w.votes_cast:
+            leaving.append(w)
+    return voters, fixed, leaving
+
+
+def plan_vote(rnd: Round) -> None:
+    voters, fixed, leaving = _sort(rnd)
+    if not voters and not leaving:
+        return
+    allocations = {
+        w.id: votes.allocate_position_votes(w.amount_sun, w.position.spec.votes) for w in voters
+    }
+    cast = votes.add(*(votes.by_witness(w.votes_cast) for w in rnd.works.values()))
+    witnesses = rnd.observed.witnesses
+    unmanaged: dict[Address, int] = {}
+    if rnd.policy.keep_unmanaged_votes:
+        unmanaged = {
+            witness: count - cast.get(witness, 0)
+            for witness, count in rnd.observed.votes_by_witness.items()
+            if count > cast.get(witness, 0) and (not witnesses or witness in witnesses)
+        }
+    limit = max(rnd.ledger.tron_power_sun // amounts.SUN_PER_TRX, 0)
+    account = votes.allocate_account_votes(
+        {**allocations, **fixed}, unmanaged, limit, max_witnesses=rnd.policy.max_vote_witnesses
+    )
+    if account.refused:
+        for w in voters:
+            w.stall("TooManyWitnesses", account.refused)
+        rnd.warn("TooManyWitnesses", account.refused, voters)
+        return
+    for warning in account.warnings:
+        rnd.warn(str(warning), _VOTE_WARNINGS[warning], voters)
+    if votes.VoteWarning.MANAGED_SCALED_DOWN in account.warnings:
+        for w in voters:
+            w.stall(
+                "TronPowerInsufficient",
+                f"the account's tron power ({limit}) does not cover the positions' votes",
+            )
+    differs = votes.by_witness(account.votes) != votes.by_witness(rnd.ledger.votes)
+    stale = any(w.votes_cast != account.per_position.get(w.id, ()) for w in voters)
+    if not (differs or stale or leaving):
+        return
+    if not account.votes:
+        _cannot_clear(rnd, leaving)
+        return
+    named = [*voters, *leaving, *(w for w in rnd.works.values() if w.id in fixed)]
+    key = intent_key(Kind.VOTE, rnd.owner)
+    if not gate.admit(rnd, Kind.VOTE, key, named, "vote"):
+        return
+    emit(
+        rnd,
+        Kind.VOTE,
+        key,
+        {
+            "owner_address": rnd.owner,
+            "votes": [
+                {"vote_address": vote.witness, "vote_count": vote.count} for vote in account.votes
+            ],
+        },
+        named,
+        f"cast {votes.total(account.votes)} votes for {len(account.votes)} witnesses "
+        f"({len(voters)} positions voting, {len(leaving)} leaving)",
+        facts={"tron_power": limit, "witnesses": sorted(witnesses)},
+        position_votes={pid: v for pid, v in account.per_position.items() if v},
+    )
+
+
+def _cannot_clear(rnd: Round, leaving: list[Work]) -> None:
+    """No vote list is left to cast: the leaving positions keep their (managed) votes, unless
+    their unfreeze takes them off the chain anyway."""
+    staying = [w for w in leaving if not w.unstaking]
+    message = (
+        "TRON cannot clear a vote list (VoteWitness needs at least one vote): the votes stay "
+        "until another vote replaces them or the stake is unfrozen"
+    )
+    for w in staying:
+        w.stall("VotesCannotBeCleared", message)
+    if staying:
+        rnd.warn("VotesCannotBeCleared", message, staying)
+
+
+def check_rescale(rnd: Round, before: tuple[WitnessVote, ...]) -> None:
+    """After the vote rule: if the round's unfreezes rescale the account's votes (no re-vote
+    planned) below what staying positions cast, hold those unfreezes back; else warn about
+    the unmanaged votes the rescale reduces. ``before``: the votes before the unfreezes."""
+    unfreezes = rnd.planned(Kind.UNFREEZE)
+    if not unfreezes or rnd.planned(Kind.VOTE):
+        return
+    after = votes.by_witness(rnd.ledger.votes)
+    if after == votes.by_witness(before):
+        return
+    leaving = {pid for action in unfreezes for pid in action.position_ids}
+    staying = votes.add(
+        *(votes.by_witness(w.votes_cast) for w in rnd.works.values() if w.id not in leaving)
+    )
+    if any(after.get(witness, 0) < count for witness, count in staying.items()):
+        for action in unfreezes:
+            resource = resource_of(action.params)
+            if resource is not None:
+                rnd.held_unfreezes.add(resource)
+        return
+    rnd.warn(
+        "VoteReduction",
+        f"the unfreeze lowers tron power to {rnd.ledger.tron_power_sun // amounts.SUN_PER_TRX}: "
+        f"java-tron rescales the votes from {votes.total(before)} to "
+        f"{votes.total(rnd.ledger.votes)}",
+    )
