@@ -1,50 +1,142 @@
-"""A reconcile loop around the pure planner and the chain model, for the property tests.
+"""A reconcile loop that shows the planner every in-flight state, over the chain model.
 
-``World.reconcile`` does what the reconciler will do, with the chain model in place of the
-node: observe, advance the operations through the operation machine, plan, apply the position
-updates through the position machine, then record and broadcast each action. ``World.wait``
-mines the next block, or jumps to the time the plan asked to be woken at. Every round checks
-the planner's promises and collects violations instead of stopping at the first.
+``World`` plays the reconciler and the executor around the pure planner: each round it reads
+a snapshot from the model (optionally from a node lagging some blocks, or an empty ``{}``
+account), advances the operations from the model's receipts (``included`` when a block holds
+the txid, ``solidified`` at or below the solid block, ``expired`` only when the model's solid
+block time is past the expiration and the txid is absent), plans (reading the solid state
+when the plan asks for confirmation), applies the position updates with
+``planner.apply_update``, and delivers each action with a ``Fate``: held ``recorded``, left in
+the pool unpacked, packed in the next block, dropped by the node, answer lost (ambiguous)
+before or after the node accepted it. A round may also crash between planning and
+persisting, losing the plan's updates and some of its actions; the executor sends nothing
+more of a plan after an attempt without an answer. ``recorded`` operations are
+re-sent each round with the same bytes; a refusal ends an operation (``rejected``) only on a
+first definitive answer, never after an attempt whose outcome was lost (design §5).
+
+What the chain did is judged by ``model.audit.Audit`` from the model's blocks; what the planner
+decided is checked against the position-level exactly-once rule as it is planned.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+import enum
 
-from tests.unit.controller import chain_model
-from tests.unit.controller.chain_model import Chain, Rejected, Tx
+from tests.unit.controller.chain_model import Chain, Contract, Rejected, Tx
+from tests.unit.controller.model import state as model_state
+from tests.unit.controller.model.audit import Audit, Sent
 from tron_staking.controller import planner
-from tron_staking.domain import idempotency, votes
+from tron_staking.domain.addresses import Address
 from tron_staking.domain.enums import (
     ConditionType,
     OperationState,
     StakingOperationType,
     StakingResourceType,
 )
-from tron_staking.domain.history import TransitionRecord
-from tron_staking.domain.ids import OperationId, PositionId
+from tron_staking.domain.ids import OperationId, PositionId, TxId
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot
 from tron_staking.statemachine import operation as operation_machine
 
 Kind = StakingOperationType
+Trigger = operation_machine.Trigger
 EXPIRATION_MS = 60_000
+ADDITIVE = (Kind.FREEZE, Kind.UNFREEZE, Kind.DELEGATE, Kind.UNDELEGATE)
+BUDGET_REASONS = (
+    "frozenBalance must be less than or equal to accountBalance",
+    "Account resource insufficient error.",
+    "is greater than the tronPower",
+    "delegateBalance must be less than or equal to available",
+    "Invalid unfreeze_balance",
+    "unfreezing times is over limit",
+)
+"""Refusals that mean the plan spent what the ledger should have known was not there."""
+
+
+class Fate(enum.Enum):
+    """What happens to one planned action's transaction."""
+
+    PACKED = "packed in the next block"
+    HELD_RECORDED = "recorded, never sent this round"
+    LOST_BEFORE_NODE = "sent, the connection failed before the node got it"
+    LOST_ANSWER = "sent and accepted, the answer was lost"
+    UNPACKED = "accepted, left in the pool for some blocks"
+    DROPPED = "accepted, then lost by the node (never packed; expires)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Glitch:
+    """How one round goes wrong: a lagging node, an empty account, a crash that persists
+    ``crash_after`` actions (None: no crash)."""
+
+    lag_blocks: int = 0
+    empty_account: bool = False
+    crash_after: int | None = None
+
+
+HEALTHY = Glitch()
+UNANSWERED = (Fate.HELD_RECORDED, Fate.LOST_BEFORE_NODE, Fate.LOST_ANSWER)
+"""Fates after which the executor sends nothing more of the plan: a later action may depend on
+this one being in the node's pending state (java-tron validates against it), so the rest is
+left to the next reconcile."""
+
+
+@dataclasses.dataclass
+class Stats:
+    """How often the planner saw each in-flight state (to show the harness reaches them)."""
+
+    states_seen: dict[str, int] = dataclasses.field(default_factory=dict)
+    above_head: int = 0
+    stale_snapshots: int = 0
+    empty_snapshots: int = 0
+    crashes: int = 0
+    confirmations: int = 0
+    refused_after_ambiguity: int = 0
+    dropped: int = 0
 
 
 @dataclasses.dataclass
 class World:
     chain: Chain
+    owner: Address
     positions: dict[PositionId, Position]
     policy: planner.PlannerPolicy
+    audit: Audit
     operations: dict[OperationId, Operation] = dataclasses.field(default_factory=dict)
-    history: list[TransitionRecord] = dataclasses.field(default_factory=list)
-    plans: list[planner.Plan] = dataclasses.field(default_factory=list)
+    txs: dict[TxId, Tx] = dataclasses.field(default_factory=dict)
+    final_since_ms: dict[OperationId, int] = dataclasses.field(default_factory=dict)
+    unpacked_until: dict[TxId, int] = dataclasses.field(default_factory=dict)
     violations: list[str] = dataclasses.field(default_factory=list)
-    rejections: list[str] = dataclasses.field(default_factory=list)
-    claim_requested: bool = False
+    refusals: list[str] = dataclasses.field(default_factory=list)
+    stats: Stats = dataclasses.field(default_factory=Stats)
+    last_plan: planner.Plan | None = None
+    log: list[str] = dataclasses.field(default_factory=list)
+    """One line per reconcile and per delivery, for reading a failing example."""
+    packed_upto: int = 0
+
+    @classmethod
+    def create(
+        cls,
+        chain: Chain,
+        owner: Address,
+        positions: list[Position],
+        policy: planner.PlannerPolicy,
+        *,
+        strict_once: bool = True,
+    ) -> World:
+        audit = Audit(owner=owner, strict_once=strict_once)
+        audit.start(chain.state)
+        return cls(
+            chain=chain,
+            owner=owner,
+            positions={p.id: p for p in positions},
+            policy=policy,
+            audit=audit,
+            packed_upto=chain.head_block,
+        )
 
     @property
     def now(self) -> dt.datetime:
@@ -53,79 +145,80 @@ class World:
     def in_flight(self) -> list[Operation]:
         return [op for op in self.operations.values() if op.in_flight]
 
-    # -- one reconcile ------------------------------------------------------------------------
+    # -- one reconcile --------------------------------------------------------------------------
 
-    def reconcile(self) -> planner.Plan:
-        observed = self.chain.snapshot()
-        self._advance_operations(observed.solid_block_number, observed.solid_block_time_ms)
-        before = {op.intent_key for op in self.in_flight()}
-        plan = planner.plan(
-            list(self.positions.values()),
-            observed,
-            list(self.operations.values()),
-            observed.head_block_time_ms,
-            self.policy,
-            claim_requested=self.claim_requested,
+    def reconcile(self, glitch: Glitch = HEALTHY, fates: list[Fate] | None = None) -> None:
+        """One reconcile of the owner, then the executor's deliveries (``fates`` per action,
+        in order; missing ones are ``PACKED``)."""
+        self._resend_recorded()
+        lag = min(glitch.lag_blocks, self.chain.head_block - min(self.chain.history))
+        observed = self.chain.snapshot(self.owner, lag_blocks=lag, empty=glitch.empty_account)
+        self.stats.stale_snapshots += lag > 0
+        self.stats.empty_snapshots += glitch.empty_account
+        self._advance_operations()
+        plan = self._plan(observed)
+        self.last_plan = plan
+        self.log.append(
+            f"#{self.chain.head_block} snap@{observed.head_block_number} exists={observed.exists} "
+            f"{glitch} ops={[(o.kind.value, o.state.value) for o in self.in_flight()]} "
+            f"actions={[(a.kind.value, a.amount_sun, a.reason) for a in plan.actions]}"
         )
-        self.plans.append(plan)
+        if glitch.crash_after is not None:
+            self.stats.crashes += 1
+            for action in plan.actions[: glitch.crash_after]:
+                self._deliver(action, observed, Fate.PACKED)
+            return
         for update in plan.updates:
-            current = self.positions[update.position_id]
-            new, records = planner.apply_update(current, update, at=self.now)
+            new, _ = planner.apply_update(self.positions[update.position_id], update, at=self.now)
             self.positions[new.id] = new.with_version(new.version + 1)
-            self.history.extend(records)
-        self._check_actions(plan, before)
-        self._check_limits(plan, observed)
-        for action in plan.actions:
-            self._execute(action)
-        keys = [op.intent_key for op in self.in_flight()]
-        if len(keys) != len(set(keys)):
-            self.violations.append(f"two in-flight operations share an intent key: {keys}")
+        for index, action in enumerate(plan.actions):
+            fate = fates[index] if fates and index < len(fates) else Fate.PACKED
+            self._deliver(action, observed, fate)
+            if fate in UNANSWERED:
+                return  # the executor stops at the first send without an answer
+
+    def _plan(self, observed: AccountSnapshot) -> planner.Plan:
+        known = self._operations_for_planner(observed.head_block_time_ms)
+        for op in known:
+            if op.in_flight:
+                label = op.state.value
+                if op.block is not None and op.block > observed.head_block_number:
+                    self.stats.above_head += 1
+                    label += " above head"
+                self.stats.states_seen[label] = self.stats.states_seen.get(label, 0) + 1
+        args = (list(self.positions.values()), observed, known, observed.head_block_time_ms)
+        plan = planner.plan(*args, self.policy)
+        self._check_plan(plan)
+        if plan.needs_confirmation:
+            self.stats.confirmations += 1
+            confirmation = self.chain.solid_snapshot(self.owner)
+            plan = planner.plan(*args, self.policy, confirmation=confirmation)
+            self._check_plan(plan)
         return plan
 
-    def _advance_operations(self, solid_block: int, solid_time_ms: int) -> None:
-        for op in self.in_flight():
-            inclusion = self.chain.included.get(op.txid)
-            current = op
-            if inclusion is not None and current.state is not OperationState.INCLUDED:
-                current = current.with_inclusion(
-                    block=inclusion.block,
-                    block_time_ms=inclusion.block_time_ms,
-                    fee_sun=inclusion.fee_sun,
-                    at=self.now,
-                )
-                current = self._fire(current, operation_machine.Trigger.SEEN_IN_BLOCK)
-            if inclusion is not None and current.block is not None and current.block <= solid_block:
-                facts = operation_machine.Facts.of(current, solid_block_number=solid_block)
-                current = self._fire(current, operation_machine.Trigger.BECAME_SOLID, facts)
-            if inclusion is None:
-                facts = operation_machine.Facts.of(
-                    current, solid_block_time_ms=solid_time_ms, found_on_chain=False
-                )
-                if operation_machine.next_state(
-                    current.state, operation_machine.Trigger.PROVEN_EXPIRED, facts
-                ):
-                    current = self._fire(current, operation_machine.Trigger.PROVEN_EXPIRED, facts)
-            self.operations[op.id] = current
+    def _operations_for_planner(self, chain_time_ms: int) -> list[Operation]:
+        """Non-final operations, and those final for less than a day."""
+        return [
+            op
+            for op in self.operations.values()
+            if op.in_flight
+            or chain_time_ms - self.final_since_ms.get(op.id, chain_time_ms) < model_state.DAY_MS
+        ]
 
-    def _fire(
-        self,
-        op: Operation,
-        trigger: operation_machine.Trigger,
-        facts: operation_machine.Facts | None = None,
-    ) -> Operation:
-        _, record = operation_machine.fire(op, trigger, at=self.now, facts=facts)
-        return op.with_transition(record)
+    # -- the executor ---------------------------------------------------------------------------
 
-    def _execute(self, action: planner.Action) -> None:
+    def _deliver(self, action: planner.Action, observed: AccountSnapshot, fate: Fate) -> None:
+        """Record the action's operation (txid, expiration from the observed head's time),
+        then send it as ``fate`` says."""
         tx = Tx(
-            txid=self.chain.new_txid(),
-            kind=action.kind,
+            txid=self.chain.new_txid(action.intent_key),
+            contract=Contract(action.kind.value),
             params=dict(action.params),
-            expiration_ms=self.chain.head_time_ms + EXPIRATION_MS,
+            expiration_ms=observed.head_block_time_ms + EXPIRATION_MS,
         )
         op = Operation.new(
             kind=action.kind,
-            owner=self.chain.owner,
+            owner=self.owner,
             intent_key=action.intent_key,
             position_ids=action.position_ids,
             params=action.params,
@@ -134,121 +227,197 @@ class World:
             expiration_ms=tx.expiration_ms,
             at=self.now,
             reason=action.reason,
+            basis=action.basis,
         )
+        self.log.append(f"  {action.kind.value} {dict(action.params)} -> {fate.name}")
+        self.audit.record_sent(tx.txid, self._sent(action))
+        self.txs[tx.txid] = tx
+        if fate is Fate.HELD_RECORDED:
+            self._store(op)
+            return
+        if fate is Fate.LOST_BEFORE_NODE:
+            self._store(op.with_maybe_delivered(at=self.now))
+            return
+        self._store(self._send(op, tx, ambiguous=fate is Fate.LOST_ANSWER))
+        if fate is Fate.UNPACKED:
+            self.unpacked_until[tx.txid] = self.chain.head_block + 3
+        elif fate is Fate.DROPPED:
+            self.stats.dropped += 1
+            self.chain.drop(tx.txid)
+
+    def _send(self, op: Operation, tx: Tx, *, ambiguous: bool) -> Operation:
+        """One attempt. Accepted → ``broadcast``; refused on a first definitive answer →
+        ``rejected``; refused after an attempt whose outcome was lost → the error is noted and
+        the operation stays ``recorded``; DUP means the node has it."""
         try:
             self.chain.broadcast(tx)
         except Rejected as exc:
-            self.rejections.append(f"{action.kind.value}: {exc} ({action.reason})")
-            op = self._fire(op, operation_machine.Trigger.REFUSED)
-        else:
-            op = self._fire(op, operation_machine.Trigger.SENT)
-        self.operations[op.id] = op
+            if ambiguous:
+                return op.with_maybe_delivered(at=self.now)
+            if exc.code == "DUP_TRANSACTION_ERROR":
+                return self._fire(op, Trigger.SENT)
+            if op.maybe_delivered:
+                self.stats.refused_after_ambiguity += 1
+                return op.with_error(exc.message, at=self.now)
+            self.refusals.append(f"{op.kind.value} {op.intent_key}: {exc.message}")
+            self.log.append(f"  refused {op.kind.value}: {exc.message}")
+            refused = self._fire(op.with_error(exc.message, at=self.now), Trigger.REFUSED)
+            self.final_since_ms[op.id] = self.chain.head_time_ms
+            return refused.with_final_at(self.chain.head_time_ms, at=self.now)
+        delivered = op.with_maybe_delivered(at=self.now)
+        return delivered if ambiguous else self._fire(delivered, Trigger.SENT)
 
-    # -- the planner's promises ---------------------------------------------------------------
+    def _resend_recorded(self) -> None:
+        for op in list(self.operations.values()):
+            if op.state is OperationState.RECORDED and self.chain.receipt(op.txid) is None:
+                tx = self.txs[op.txid]
+                self._store(self._send(op, tx, ambiguous=False))
 
-    def _check_actions(self, plan: planner.Plan, in_flight_keys: set[str]) -> None:
+    def _store(self, op: Operation) -> None:
+        self.operations[op.id] = op.with_version(op.version + 1)
+
+    def _fire(
+        self, op: Operation, trigger: Trigger, facts: operation_machine.Facts | None = None
+    ) -> Operation:
+        _, record = operation_machine.fire(op, trigger, at=self.now, facts=facts)
+        return op.with_transition(record)
+
+    def _sent(self, action: planner.Action) -> Sent:
+        named = [self.positions[pid] for pid in action.position_ids]
+        receiver = action.params.get("receiver_address")
+        resource = action.params.get("resource")
+        return Sent(
+            contract=Contract(action.kind.value),
+            generations={p.id: p.generation for p in named},
+            amounts={p.id: p.amount_sun for p in named},
+            resource=StakingResourceType(str(resource)) if resource else None,
+            receiver=Address(receiver) if isinstance(receiver, str) else None,
+            position_votes={
+                pid: {vote.witness: vote.count for vote in votes}
+                for pid, votes in action.position_votes.items()
+            },
+        )
+
+    # -- the reconciler's bookkeeping -------------------------------------------------------------
+
+    def _advance_operations(self) -> None:
+        solid, solid_time = self.chain.solid_block, self.chain.solid_time_ms
+        for op in self.in_flight():
+            current = op
+            inclusion = self.chain.receipt(op.txid)
+            if inclusion is not None and current.state is not OperationState.INCLUDED:
+                current = current.with_inclusion(
+                    block=inclusion.block,
+                    block_time_ms=inclusion.block_time_ms,
+                    fee_sun=inclusion.fee_sun,
+                    at=self.now,
+                )
+                current = self._fire(current, Trigger.SEEN_IN_BLOCK)
+            if inclusion is not None and inclusion.block <= solid:
+                facts = operation_machine.Facts.of(current, solid_block_number=solid)
+                current = self._fire(current, Trigger.BECAME_SOLID, facts)
+                self.final_since_ms[op.id] = self.chain.head_time_ms
+            if inclusion is None and solid_time > op.expiration_ms:
+                facts = operation_machine.Facts.of(
+                    current, solid_block_time_ms=solid_time, found_on_chain=False
+                )
+                current = self._fire(current, Trigger.PROVEN_EXPIRED, facts)
+                current = current.with_final_at(self.chain.head_time_ms, at=self.now)
+                self.final_since_ms[op.id] = self.chain.head_time_ms
+            if current is not op:
+                self._store(current)
+
+    # -- the planner's promises -------------------------------------------------------------------
+
+    def _check_plan(self, plan: planner.Plan) -> None:
+        non_final = self.in_flight()
+        keys = {op.intent_key for op in non_final}
         seen: set[str] = set()
         for action in plan.actions:
-            if action.intent_key in in_flight_keys or action.intent_key in seen:
-                self.violations.append(f"{action.intent_key} planned while one is in flight")
+            if action.intent_key in keys or action.intent_key in seen:
+                self.violations.append(f"{action.intent_key} planned while one is not final")
             seen.add(action.intent_key)
-            named = [self.positions[p] for p in action.position_ids]
-            if action.kind is Kind.UNFREEZE:
-                if not all(p.unstake_requested for p in named):
-                    self.violations.append(f"unfreeze for positions not unstaking: {action}")
-                if action.amount_sun != sum(p.amount_sun for p in named):
-                    self.violations.append(f"unfreeze amount is not the positions': {action}")
-            if action.kind is Kind.UNDELEGATE:
-                held = sum(p.delegation.amount_sun for p in named if p.delegation)
-                if action.amount_sun != held:
-                    self.violations.append(f"undelegate amount is not the positions': {action}")
-                for p in named:
-                    if (
-                        not p.unstake_requested
-                        and p.delegation
-                        and p.delegation.matches(p.spec.delegate)
-                    ):
-                        self.violations.append(f"undelegate of a wanted delegation: {action}")
-            if action.kind in (Kind.FREEZE, Kind.DELEGATE) and action.amount_sun != sum(
-                p.amount_sun for p in named
-            ):
-                self.violations.append(f"{action.kind} amount is not the positions': {action}")
-            if idempotency.is_additive(action.kind) and not named:
+            if action.kind not in ADDITIVE:
+                continue
+            for op in non_final:
+                shared = set(op.position_ids) & set(action.position_ids)
+                if op.kind is action.kind and shared:
+                    self.violations.append(
+                        f"{action.kind.value} planned for {sorted(shared)} while "
+                        f"{op.kind.value} {op.txid[:12]} ({op.state.value}) names them"
+                    )
+            named = [self.positions[pid] for pid in action.position_ids]
+            if not named:
                 self.violations.append(f"additive action for no position: {action}")
+            if action.amount_sun != sum(p.amount_sun for p in named):
+                self.violations.append(f"{action.kind.value} amount is not the positions'")
+            if action.kind is Kind.UNFREEZE and not all(p.unstake_requested for p in named):
+                self.violations.append(f"unfreeze for positions not unstaking: {action}")
 
-    def _check_limits(self, plan: planner.Plan, observed: AccountSnapshot) -> None:
-        """The plan spends at most the balance (amounts and fees) and votes at most the tron
-        power the chain reports."""
-        spent = sum(a.fee_sun for a in plan.actions) + sum(
-            a.amount_sun for a in plan.actions if a.kind is Kind.FREEZE
+    # -- time -----------------------------------------------------------------------------------
+
+    def mine(self, *, advance_ms: int = model_state.BLOCK_MS) -> None:
+        """Mine one block (unpacked transactions stay in the pool until their block), then
+        audit what it did."""
+        hold = {t for t, until in self.unpacked_until.items() if until > self.chain.head_block}
+        self.chain.mine(hold=hold, advance_ms=advance_ms)
+        self._audit_new_blocks()
+
+    def _audit_new_blocks(self) -> None:
+        for number in range(self.packed_upto + 1, self.chain.head_block + 1):
+            state = self.chain.history[number][1]
+            for inclusion in (i for i in self.chain.included.values() if i.block == number):
+                tx = inclusion.tx
+                if tx.outside:
+                    self.audit.on_outside(tx.contract, tx.params, state)
+                else:
+                    self.audit.on_included(tx.txid, tx.contract, tx.params, state)
+            self.audit.check_block(state, number)
+        self.packed_upto = self.chain.head_block
+
+    def idle(self) -> bool:
+        return not (
+            self.chain.pool or self.in_flight() or (self.last_plan and self.last_plan.actions)
         )
-        if spent > observed.balance_sun:
-            self.violations.append(f"plan spends {spent} sun of {observed.balance_sun}")
-        for action in plan.actions:
-            if action.kind is Kind.VOTE:
-                entries = action.params["votes"]
-                assert isinstance(entries, list)
-                total = sum(int(str(e["vote_count"])) for e in entries if isinstance(e, dict))
-                if total > observed.tron_power_limit:
-                    self.violations.append(f"votes {total} exceed {observed.tron_power_limit}")
 
-    def check_holdings(self) -> None:
-        """What the positions claim, the chain holds (after the plan was applied)."""
-        for resource in StakingResourceType:
-            claimed = sum(
-                p.amount_sun
-                for p in self.positions.values()
-                if p.resource is resource and p.state.holds_stake
-            )
-            if claimed > self.chain.staked(resource):
-                self.violations.append(
-                    f"positions claim {claimed} sun of {resource}; chain holds "
-                    f"{self.chain.staked(resource)}"
-                )
-        cast = votes.add(*(votes.by_witness(p.votes_cast) for p in self.positions.values()))
-        have = votes.by_witness(self.chain.account.votes)
-        for witness, count in cast.items():
-            if have.get(witness, 0) < count:
-                self.violations.append(f"positions claim {count} votes for {witness}; chain {have}")
-
-    # -- time ---------------------------------------------------------------------------------
-
-    def wait(self, plan: planner.Plan) -> None:
+    def wait(self) -> None:
         """Mine the next block, or jump to when the plan wants to look again."""
-        if self.chain.pending or self.in_flight() or plan.actions:
-            self.chain.mine()
+        plan = self.last_plan
+        if plan is None or not self.idle():
+            self.mine()
             return
-        delay_ms = max(plan.requeue_after_s * 1000, chain_model.BLOCK_MS)
-        delay_ms += -delay_ms % chain_model.BLOCK_MS
-        self.chain.mine(advance_ms=delay_ms)
-        # the solid block catches up with the jump
-        self.chain.mine()
-        self.chain.mine()
+        delay_ms = max(plan.requeue_after_s * 1000, model_state.BLOCK_MS)
+        delay_ms += -delay_ms % model_state.BLOCK_MS
+        self.mine(advance_ms=delay_ms)
 
-    def run(self, rounds: int) -> planner.Plan:
-        plan = self.reconcile()
-        for _ in range(rounds):
+    def settle(self, max_rounds: int) -> int:
+        """Healthy reconciles (every transaction packed at once) until converged; the rounds
+        it took, or -1."""
+        for round_ in range(max_rounds):
+            self.reconcile()
             if self.converged():
-                break
-            self.wait(plan)
-            plan = self.reconcile()
-        return plan
+                return round_
+            self.wait()
+        return -1
 
     def converged(self) -> bool:
-        return (
-            all(p.state is p.target_state and _ready(p) for p in self.positions.values())
-            and not self.in_flight()
+        return not self.in_flight() and all(
+            p.state is p.target_state and p.ready for p in self.positions.values()
         )
 
-    def not_ready(self) -> Iterable[str]:
-        for p in self.positions.values():
-            if not (p.state is p.target_state and _ready(p)):
-                condition = [
-                    (c.type.value, c.status.value, c.reason, c.message) for c in p.conditions
-                ]
-                yield f"{p.id} {p.state}→{p.target_state} {condition}"
+    def not_ready(self) -> list[str]:
+        return [
+            f"{p.id[:10]} {p.state.value}->{p.target_state.value} "
+            + str([(c.type.value, c.status.value, c.reason) for c in p.conditions])
+            for p in self.positions.values()
+            if not (p.state is p.target_state and p.ready)
+        ]
 
+    def stalled(self, position: Position) -> str | None:
+        condition = position.condition(ConditionType.STALLED)
+        if condition is None or condition.status.value != "True":
+            return None
+        return condition.reason
 
-def _ready(p: Position) -> bool:
-    condition = p.condition(ConditionType.READY)
-    return condition is not None and condition.status.value == "True"
+    def budget_refusals(self) -> list[str]:
+        return [r for r in self.refusals if any(reason in r for reason in BUDGET_REASONS)]
