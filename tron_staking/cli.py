@@ -139,11 +139,12 @@ def keys_import(
     """Encrypt and store a private key (64 hex digits from stdin or --file, never argv);
     print the address it controls."""
     config = _load_settings()
-    logging.configure(config.logging)
     try:
         keystore_kek = kek.load(config.keys)
     except ConfigurationError as exc:
         raise _fail(str(exc), 2) from None
+    known_secrets = [*logging.secret_values(config), keystore_kek.base64()]
+    logging.configure(config.logging, known_secrets=known_secrets)
     key_text = _read_private_key(file)
     try:
         address = anyio.run(_import_key, config, keystore_kek, key_text)
@@ -167,7 +168,7 @@ async def _list_addresses(config: settings.Settings) -> list[str]:
 def keys_list() -> None:
     """Print the address of every stored key, one per line (never the keys)."""
     config = _load_settings()
-    logging.configure(config.logging)
+    logging.configure(config.logging, known_secrets=logging.secret_values(config))
     try:
         found = anyio.run(_list_addresses, config)
     except StoreUnavailableError as exc:
@@ -187,7 +188,7 @@ async def _remove_key(config: settings.Settings, address: Address) -> bool:
 def keys_remove(address: Annotated[str, typer.Argument(help="The owner address (T...).")]) -> None:
     """Delete the stored key of ADDRESS; exit 1 when it has none."""
     config = _load_settings()
-    logging.configure(config.logging)
+    logging.configure(config.logging, known_secrets=logging.secret_values(config))
     try:
         owner = addresses.parse_address(address)
     except ValidationError as exc:

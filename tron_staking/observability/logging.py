@@ -1,64 +1,167 @@
 """Structured logging: structlog events rendered as JSON lines (or console text) on stderr.
 
-The CLI calls :func:`configure` once, with the logging settings, before it builds anything
-else; modules then log through ``structlog.stdlib.get_logger(__name__)``. Standard-library
-loggers (pymongo, redis, uvicorn) go through the same handler and renderer, so every line of
-the process has one shape. :func:`redact_secrets` runs on every event: values of keys that name
-a secret, ``SecretStr`` values and passwords inside URLs are masked, so configuration secrets
-never reach a log line.
+The CLI calls :func:`configure` once, with the logging settings and the secret values it
+knows (:func:`secret_values` of the settings, the KEK), before it builds anything else;
+modules then log through ``structlog.stdlib.get_logger(__name__)``. Standard-library loggers
+(pymongo, redis, uvicorn) go through the same handler and renderer, so every line of the
+process has one shape. A :class:`Redactor` runs on every event, after exceptions are
+formatted and before rendering, and masks at any depth (nested mappings, lists, tuples):
+
+* by key: the whole value of a key that names a secret (:func:`is_secret_key`);
+* by value: ``SecretStr`` / ``SecretBytes`` and raw bytes; inside every string, each known
+  secret value, anything shaped like a private key (64 hex digits, also ``0x``-prefixed) —
+  except under keys that hold transaction or block hashes, which are 64 hex digits by
+  nature —, anything shaped like a JWT, the credential after ``Bearer``, and the password
+  inside a URL.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any, TextIO
 
 import structlog
-from pydantic import SecretBytes, SecretStr
+from pydantic import BaseModel, SecretBytes, SecretStr
 
-from tron_staking.settings import LoggingSettings, redact_url
+from tron_staking.settings import LoggingSettings
 
-_MASK = "**********"
-# Keys whose values are secret wherever they appear in an event. ``token`` alone is a bearer
-# token; fencing tokens (``fencing_token``) are plain numbers and stay visible.
-_SECRET_KEYS = frozenset({"token", "access_token", "refresh_token", "bearer", "jwt"})
-_SECRET_SUFFIXES = (
-    "secret",
-    "password",
-    "passwd",
-    "api_key",
-    "private_key",
-    "kek",
-    "authorization",
+MASK = "**********"
+# Words that make a key secret wherever they appear in it (``x_api_key`` is ["x","api","key"]).
+_SECRET_WORDS = frozenset(
+    {
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "private",
+        "authorization",
+        "cookie",
+        "credential",
+        "credentials",
+        "kek",
+        "jwt",
+        "bearer",
+        "mnemonic",
+        "apikey",
+    }
 )
+# "<word> key" pairs that name a secret key; a bare ``key`` (a cache key, an intent key, an
+# idempotency key) or ``public_key`` is not secret.
+_SECRET_KEY_QUALIFIERS = frozenset({"api", "signing", "secret", "encryption", "access"})
+# A ``token`` is secret (access, refresh, id, auth, api tokens, a bare ``token``) unless the
+# key says it is a number or a kind of token: a fencing token, a count, a type, a lifetime.
+_NOT_SECRET_TOKEN_WORDS = frozenset(
+    {"fencing", "count", "counts", "type", "ttl", "expires", "expiry", "limit", "bucket"}
+)
+# Keys whose values are transaction or block hashes: 64 hex digits that must stay readable.
+_HASH_KEYS = frozenset(
+    {"txid", "tx_id", "txids", "transaction_id", "hash", "block_hash", "block_id", "blockid"}
+)
+_WORD_BOUNDARY = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+_HEX_KEY = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+")
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@")
+_MAX_DEPTH = 32
 
 
-def _is_secret_key(key: str) -> bool:
-    lowered = key.lower()
-    return lowered in _SECRET_KEYS or lowered.endswith(_SECRET_SUFFIXES)
+def _words(key: str) -> list[str]:
+    return [word.lower() for word in _WORD_BOUNDARY.split(key) if word]
 
 
-def redact_secrets(
-    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
-    """structlog processor: mask secret values in ``event_dict`` (see the module docstring)."""
-    for key, value in event_dict.items():
-        if isinstance(value, SecretStr | SecretBytes) or (_is_secret_key(key) and value):
-            event_dict[key] = _MASK
-        elif isinstance(value, str) and "@" in value and "://" in value:
-            event_dict[key] = redact_url(value)
-    return event_dict
+def is_secret_key(key: str) -> bool:
+    """True when a field named ``key`` holds a secret: ``api_token``, ``id_token``,
+    ``private_key_hex``, ``Authorization``, ``X-Api-Key``, ``jwt_secret``, ``accessToken``…;
+    False for ``key_count``, ``intent_key``, ``public_key``, ``fencing_token``,
+    ``token_type``…"""
+    words = _words(key)
+    if _SECRET_WORDS.intersection(words):
+        return True
+    for before, word in zip(["", *words], words, strict=False):
+        if word == "key" and before in _SECRET_KEY_QUALIFIERS:
+            return True
+    if "token" in words or "tokens" in words:
+        return not _NOT_SECRET_TOKEN_WORDS.intersection(words)
+    return False
+
+
+def secret_values(settings: BaseModel) -> list[str]:
+    """Every ``SecretStr`` value in ``settings`` (nested groups included), for the Redactor."""
+    found: list[str] = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            found.extend(secret_values(value))
+    return found
+
+
+class Redactor:
+    """The structlog processor that masks secrets in an event (see the module docstring).
+
+    ``known_secrets`` are values masked wherever they occur in a string (values shorter than
+    8 characters are ignored: masking them would blank out ordinary words). The event's own
+    containers are replaced, never mutated, so the caller's objects stay intact.
+    """
+
+    def __init__(self, known_secrets: Iterable[str] = ()) -> None:
+        secrets = sorted({value for value in known_secrets if len(value) >= 8}, key=len)
+        self._known = tuple(reversed(secrets))
+
+    def __call__(
+        self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        for key in list(event_dict):
+            event_dict[key] = self._value(str(key), event_dict[key], 0)
+        return event_dict
+
+    def _value(self, key: str, value: Any, depth: int) -> Any:
+        if value is None:
+            return None
+        if is_secret_key(key) or isinstance(value, SecretStr | SecretBytes) or depth > _MAX_DEPTH:
+            return MASK
+        if isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, bytes | bytearray | memoryview):
+            return f"<{len(value)} bytes>"
+        if isinstance(value, str):
+            return self.scrub(value, hashes_allowed=key.lower() in _HASH_KEYS)
+        if isinstance(value, Mapping):
+            return {k: self._value(str(k), v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._value(key, item, depth + 1) for item in value]
+        return self.scrub(str(value), hashes_allowed=False)
+
+    def scrub(self, text: str, *, hashes_allowed: bool = False) -> str:
+        """``text`` with every secret-shaped or known secret part masked."""
+        for secret in self._known:
+            text = text.replace(secret, MASK)
+        text = _JWT.sub(MASK, text)
+        text = _BEARER.sub(lambda match: match.group(1) + MASK, text)
+        text = _URL_PASSWORD.sub(lambda match: match.group(1) + "***@", text)
+        if not hashes_allowed:
+            text = _HEX_KEY.sub(MASK, text)
+        return text
 
 
 _HANDLER_MARK = "_tron_staking_handler"
 
 
-def configure(settings: LoggingSettings, stream: TextIO | None = None) -> None:
+def configure(
+    settings: LoggingSettings,
+    stream: TextIO | None = None,
+    *,
+    known_secrets: Iterable[str] = (),
+) -> None:
     """Install the structlog configuration and the root stdlib handler (idempotent).
 
     ``stream`` defaults to stderr, so that commands can print their own output on stdout.
+    ``known_secrets`` are masked wherever they appear (see :class:`Redactor`).
     """
     level = logging.getLevelNamesMapping()[settings.level]
     renderer: structlog.typing.Processor = (
@@ -89,8 +192,8 @@ def configure(settings: LoggingSettings, stream: TextIO | None = None) -> None:
         ],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            redact_secrets,
             structlog.processors.format_exc_info,
+            Redactor(known_secrets),
             renderer,
         ],
     )
