@@ -9,7 +9,8 @@ leaves it translated into :mod:`tron_staking.errors`.
 Modules: ``names`` (collection names), ``indexes`` (every index, ``ensure_indexes``),
 ``client`` (client factory and the store bundle), ``documents`` (versioned compare-and-set
 repository with cursor pagination), ``transitions`` (append-only state history), ``leases``
-(per-owner leases with fencing tokens), ``idempotency`` (API idempotency keys),
-``signing_keys`` (encrypted keys at rest), ``records`` (stored shapes), ``ports``
+(per-owner leases with fencing tokens), ``fencing`` (writes made under a lease, checked
+against it in one transaction), ``idempotency`` (API idempotency keys),
+``signing_keys`` (the signer's vault of encrypted keys), ``records`` (stored shapes), ``ports``
 (Protocols), ``clock`` (the wall clock), ``translate`` (driver error translation).
 """

@@ -15,6 +15,7 @@ from tron_staking import settings
 from tron_staking.errors import DuplicateKeyError, LeaseLostError, VersionConflictError
 from tron_staking.store import names
 from tron_staking.store.client import MongoStore
+from tron_staking.store.documents import VersionedRepository
 from tron_staking.store.fencing import LeaseFence
 from tron_staking.store.records import Document, Lease
 
@@ -156,6 +157,29 @@ async def test_spec_edits_without_a_lease_keep_working_and_keep_the_token(
     assert edited["fencing_token"] == lease.token
     with pytest.raises(VersionConflictError):
         await store.positions.update("pos_1", written["version"], {"spec.amount_sun": 3})
+
+
+async def test_a_position_created_without_a_lease_is_updated_under_one(
+    store: MongoStore,
+) -> None:
+    created = await store.positions.insert({"id": "pos_1", "owner": OWNER, "state": "pending"})
+    lease = await store.leases.acquire(OWNER, "replica-a", ttl_s=TTL_S)
+
+    updated = await store.positions.update(
+        "pos_1", created["version"], {"state": "frozen"}, lease=lease
+    )
+
+    assert "fencing_token" not in created
+    assert (updated["state"], updated["fencing_token"]) == ("frozen", lease.token)
+
+
+async def test_a_repository_without_a_fence_refuses_a_lease(store: MongoStore) -> None:
+    lease = await store.leases.acquire(OWNER, "replica-a", ttl_s=TTL_S)
+    unfenced = VersionedRepository(store.database[names.STAKING_RECORDS])
+
+    with pytest.raises(ValueError, match="cannot write under a lease"):
+        await unfenced.insert({"id": "pos_1", "owner": OWNER}, lease=lease)
+    assert await store.positions.find_one({"id": "pos_1"}) is None
 
 
 async def test_the_fencing_token_is_not_an_ordinary_field(store: MongoStore) -> None:
