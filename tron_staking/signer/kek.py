@@ -29,11 +29,9 @@ class Kek:
 
     @classmethod
     def from_bytes(cls, key: bytes) -> Kek:
-        """A KEK of exactly 32 bytes; ConfigurationError otherwise."""
+        """A KEK of exactly 32 bytes; ValueError otherwise."""
         if len(key) != KEK_BYTES:
-            raise ConfigurationError(
-                f"invalid STAKING_KEK: it must decode to {KEK_BYTES} bytes, not {len(key)}"
-            )
+            raise ValueError(f"a KEK is {KEK_BYTES} bytes, not {len(key)}")
         fingerprint = hashlib.sha256(_FINGERPRINT_CONTEXT + key).hexdigest()[:16]
         return cls(key=key, kek_id=fingerprint)
 

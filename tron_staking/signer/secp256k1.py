@@ -17,7 +17,6 @@ from tron_staking.domain import addresses
 from tron_staking.domain.addresses import Address
 from tron_staking.errors import ValidationError
 
-PRIVATE_KEY_BYTES = 32
 SIGNATURE_BYTES = 65
 _PRIVATE_KEY_HEX = re.compile(r"(?:0x)?([0-9a-fA-F]{64})")
 

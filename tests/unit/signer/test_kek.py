@@ -63,3 +63,8 @@ def test_a_missing_kek_file_is_a_configuration_error(tmp_path: Path) -> None:
 def test_no_kek_at_all_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="STAKING_KEK or STAKING_KEK_FILE"):
         kek.load(_keys({}))
+
+
+def test_a_kek_is_exactly_32_bytes() -> None:
+    with pytest.raises(ValueError, match="32 bytes, not 31"):
+        kek.Kek.from_bytes(bytes(31))
