@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck layers unit bench clean
+.PHONY: dev test test-deep mutate lint typecheck layers unit bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,20 @@ layers: $(STAMP)
 test: lint typecheck layers
 	$(BIN)/python -m pytest
 
+# The planner's property tests randomised, with 20x the examples of `make test`.
+test-deep: $(STAMP)
+	$(BIN)/python -m pytest tests/unit/controller/test_planner_properties.py \
+		--hypothesis-profile=planner-deep --timeout=0 -p no:cacheprovider
+
+# Mutation testing of the planner, the state machines and domain/votes.py ([tool.mutmut]);
+# lists the surviving mutants at the end (`mutmut show <name>` shows one).
+mutate: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
 bench: $(STAMP)
 	$(BIN)/python -m bench.devnet_bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
+	rm -rf $(VENV) mutants .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
