@@ -1,7 +1,7 @@
 """Fault injection for the devnet's TRON endpoints (``POST /devnet/faults``).
 
-A rule ``{path, mode, probability, count, delay_ms}`` matches requests whose path (without the
-leading ``/``) equals ``path`` or matches it as a glob (``wallet/*``). Admin paths
+A rule ``{path, mode, probability, count, delay_ms, lag_blocks}`` matches requests whose path
+(without the leading ``/``) equals ``path`` or matches it as a glob (``wallet/*``). Admin paths
 (``devnet/…``) are never faulted. Modes:
 
 * ``http_503`` / ``http_429`` — answer that status (429 with ``Retry-After: 1``), process nothing;
@@ -12,7 +12,12 @@ leading ``/``) equals ``path`` or matches it as a glob (``wallet/*``). Admin pat
 * ``accept_then_timeout`` — process the request (a broadcast enters the pending pool), then
   never answer;
 * ``accept_then_drop`` — answer normally, but a broadcast is executed with ``discard=True``: it
-  is answered as accepted yet never enters the pool, so it is never packed and expires.
+  is answered as accepted yet never enters the pool, so it is never packed and expires;
+* ``lag`` — answer a read from the chain as it was ``lag_blocks`` blocks behind the head (a
+  load-balanced node behind its peers): its head block, state, receipts and transactions.
+  The state of blocks below the solid block is not kept, so a lag reaching past the solid
+  block answers from the solid block. Writes are not affected;
+* ``empty`` — process nothing and answer ``{}`` (what an unsynced node returns for a read).
 
 ``count`` limits how many requests a rule hits (null = unlimited); ``probability`` is drawn
 from a seeded RNG so runs are reproducible. Installing rules replaces the earlier ones.
@@ -40,6 +45,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 TRANSPORT_STATE_KEY: Final = "tron_devnet.transport"
 DISCARD_SCOPE_KEY: Final = "tron_devnet.discard"
+LAG_SCOPE_KEY: Final = "tron_devnet.lag_blocks"
 ADMIN_PREFIX: Final = "devnet/"
 
 
@@ -51,6 +57,8 @@ class FaultMode(enum.StrEnum):
     DROP = "drop"
     ACCEPT_THEN_TIMEOUT = "accept_then_timeout"
     ACCEPT_THEN_DROP = "accept_then_drop"
+    LAG = "lag"
+    EMPTY = "empty"
 
 
 class FaultRuleError(ValueError):
@@ -64,6 +72,7 @@ class FaultRule:
     probability: float = 1.0
     count: int | None = None
     delay_ms: int = 0
+    lag_blocks: int = 0
     hits: int = 0
 
     def matches(self, path: str) -> bool:
@@ -80,6 +89,7 @@ class FaultRule:
             "probability": self.probability,
             "count": self.count,
             "delay_ms": self.delay_ms,
+            "lag_blocks": self.lag_blocks,
             "hits": self.hits,
         }
 
@@ -93,7 +103,7 @@ def parse_rule(obj: object, index: int = 0) -> FaultRule:
     where = f"rules[{index}]"
     if not isinstance(obj, dict):
         raise FaultRuleError(f"{where} must be an object")
-    unknown = set(obj) - {"path", "mode", "probability", "count", "delay_ms"}
+    unknown = set(obj) - {"path", "mode", "probability", "count", "delay_ms", "lag_blocks"}
     if unknown:
         raise FaultRuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     path = obj.get("path")
@@ -124,7 +134,14 @@ def parse_rule(obj: object, index: int = 0) -> FaultRule:
         delay_ms = 0
     if not _is_int(delay_ms) or delay_ms < 0:
         raise FaultRuleError(f"{where}: delay_ms must be a non-negative integer")
-    return FaultRule(path.strip("/"), mode, float(probability), count, delay_ms)
+    lag_blocks = obj.get("lag_blocks", 0)
+    if lag_blocks is None:
+        lag_blocks = 0
+    if not _is_int(lag_blocks) or lag_blocks < 0:
+        raise FaultRuleError(f"{where}: lag_blocks must be a non-negative integer")
+    if mode is FaultMode.LAG and lag_blocks < 1:
+        raise FaultRuleError(f"{where}: mode lag needs lag_blocks >= 1")
+    return FaultRule(path.strip("/"), mode, float(probability), count, delay_ms, lag_blocks)
 
 
 class FaultRules:
@@ -176,22 +193,27 @@ async def _read_body(receive: Receive) -> list[Message]:
             return messages
 
 
-async def _send_plain(
-    send: Send, status: int, text: str, headers: list[tuple[bytes, bytes]]
+async def _send_body(
+    send: Send, status: int, body: bytes, media_type: bytes, headers: list[tuple[bytes, bytes]]
 ) -> None:
-    body = text.encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", media_type),
                 (b"content-length", str(len(body)).encode()),
                 *headers,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _send_plain(
+    send: Send, status: int, text: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    await _send_body(send, status, text.encode(), b"text/plain; charset=utf-8", headers)
 
 
 class FaultMiddleware:
@@ -230,9 +252,15 @@ class FaultMiddleware:
         elif mode is FaultMode.ACCEPT_THEN_TIMEOUT:
             await self._process_silently(scope, receive)
             await self._hold(scope, receive, send)
-        else:  # ACCEPT_THEN_DROP
+        elif mode is FaultMode.ACCEPT_THEN_DROP:
             scope[DISCARD_SCOPE_KEY] = True
             await self.app(scope, receive, send)
+        elif mode is FaultMode.LAG:
+            scope[LAG_SCOPE_KEY] = rule.lag_blocks
+            await self.app(scope, receive, send)
+        else:  # EMPTY
+            await _read_body(receive)
+            await _send_body(send, 200, b"{}\n", b"application/json", [])
 
     async def _process_silently(self, scope: Scope, receive: Receive) -> None:
         """Run the request through the app and throw the answer away."""

@@ -9,13 +9,13 @@ return a ``Genesis`` that ``chain.Chain`` is built from. Genesis witnesses are t
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tron_devnet import crypto, params
+from tron_devnet.clock import Clock, SystemClock
 
 DEFAULT_ACCOUNT_BALANCE_SUN = 1_000_000 * params.TRX_PRECISION
 DEFAULT_WITNESS_COUNT = 30
@@ -52,20 +52,24 @@ class Genesis:
     genesis_time_ms: int = 0
 
 
-def _now_slot_aligned_ms() -> int:
-    now_ms = int(time.time() * 1000)
+def _now_slot_aligned_ms(clock: Clock | None) -> int:
+    now_ms = (SystemClock() if clock is None else clock).now_ms()
     return now_ms - now_ms % params.BLOCK_INTERVAL_MS
 
 
 def default_genesis(
-    accounts: int = 10, seed: str = "tron-devnet", genesis_time_ms: int | None = None
+    accounts: int = 10,
+    seed: str = "tron-devnet",
+    genesis_time_ms: int | None = None,
+    *,
+    clock: Clock | None = None,
 ) -> Genesis:
     """``accounts`` accounts of 1,000,000 TRX and 30 funded witnesses, all keyed from ``seed``.
 
     Account ``i`` has key ``derive_private_key(seed, i)``; witness ``i`` has key
     ``derive_private_key(seed, i, "witness")`` and ``1,000,000 − 10,000·i`` genesis votes,
-    so the first 27 are the active SRs. The start time defaults to the wall clock rounded
-    down to a 3-second slot.
+    so the first 27 are the active SRs. The start time defaults to the wall clock (``clock``,
+    the system's by default) rounded down to a 3-second slot.
     """
     if accounts < 0:
         raise GenesisError(f"accounts must be >= 0, got {accounts}")
@@ -92,11 +96,13 @@ def default_genesis(
         accounts=genesis_accounts,
         witnesses=witnesses,
         chain_parameters=params.chain_parameters(),
-        genesis_time_ms=_now_slot_aligned_ms() if genesis_time_ms is None else genesis_time_ms,
+        genesis_time_ms=(
+            _now_slot_aligned_ms(clock) if genesis_time_ms is None else genesis_time_ms
+        ),
     )
 
 
-def load_genesis(path: str | Path) -> Genesis:
+def load_genesis(path: str | Path, *, clock: Clock | None = None) -> Genesis:
     """Read a genesis JSON file (devnet contract, ``--genesis``).
 
     Raises ``GenesisError`` with a one-line explanation for unreadable files, bad JSON,
@@ -110,11 +116,14 @@ def load_genesis(path: str | Path) -> Genesis:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise GenesisError(f"genesis file {path} is not valid JSON: {exc}") from exc
-    return genesis_from_json(document)
+    return genesis_from_json(document, clock=clock)
 
 
-def genesis_from_json(document: Any) -> Genesis:
-    """Build a ``Genesis`` from the decoded JSON of a genesis file; see ``load_genesis``."""
+def genesis_from_json(document: Any, *, clock: Clock | None = None) -> Genesis:
+    """Build a ``Genesis`` from the decoded JSON of a genesis file; see ``load_genesis``.
+
+    A missing ``genesis_time_ms`` is the wall clock (``clock``) rounded down to a slot.
+    """
     if not isinstance(document, dict):
         raise GenesisError("genesis must be a JSON object")
     unknown = set(document) - {"accounts", "witnesses", "chain_parameters", "genesis_time_ms"}
@@ -145,7 +154,7 @@ def genesis_from_json(document: Any) -> Genesis:
         raise GenesisError(str(exc)) from exc
     genesis_time_ms = document.get("genesis_time_ms")
     if genesis_time_ms is None:
-        genesis_time_ms = _now_slot_aligned_ms()
+        genesis_time_ms = _now_slot_aligned_ms(clock)
     elif not _is_int(genesis_time_ms) or genesis_time_ms < 0:
         raise GenesisError(f"genesis_time_ms must be a non-negative integer: {genesis_time_ms!r}")
     return Genesis(accounts, witnesses, chain_parameters, genesis_time_ms)

@@ -94,7 +94,7 @@ class DevnetServer:
         )
         self._sock = _bind(host, port)
         self.port: int = self._sock.getsockname()[1]
-        self.app.listen_port = self.port
+        self.app.node.listen_port = self.port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

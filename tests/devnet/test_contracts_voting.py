@@ -66,7 +66,7 @@ async def test_votes_count_at_the_next_maintenance(devnet: Devnet, tron: AsyncTr
 
     async def votes_of_witness() -> int:
         listed = await tron.list_witnesses()
-        return next(w["voteCount"] for w in listed if w["address"] == witness.address)
+        return int(next(w["voteCount"] for w in listed if w["address"] == witness.address))
 
     before = await votes_of_witness()
     await devnet.send(tron.trx.freeze_balance(owner.address, 500 * TRX, "ENERGY"), owner)

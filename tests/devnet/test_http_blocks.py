@@ -10,7 +10,10 @@ negative number; ``{}`` past the head), ``GetNextMaintenanceTimeServlet`` (``Num
 array of ``TransactionInfo``, ``{}`` for ``num <= 0``), ``GetBandwidthPricesServlet`` /
 ``GetEnergyPricesServlet`` (``{"prices": "0:<fee>"}``, java-tron's default price history
 ``DynamicPropertiesStore.DEFAULT_*_PRICE_HISTORY``) and ``ListNodesServlet`` (an empty
-``NodeList`` prints ``{}``).
+``NodeList`` prints ``{}``). A pending transaction carries ``ret`` (``Manager.processTransaction``
+sets the result before ``TransactionStore.put``) while its info stays ``{}`` until packed.
+GET parameters of the block-list servlets go through ``Long.parseLong`` (``Util.processError``:
+``{"Error": "class java.lang.NumberFormatException : <message>"}``, ``null`` when absent).
 """
 
 from __future__ import annotations
@@ -120,3 +123,95 @@ async def test_next_maintenance_time_follows_the_chain_clock(devnet: Devnet) -> 
     await devnet.mine(1)
     second = await devnet.post("wallet/getnextmaintenancetime", {})
     assert second["num"] == first["num"] + interval_ms
+
+
+async def test_block_by_latest_num(devnet: Devnet) -> None:
+    await devnet.mine(5)
+    expected = [await devnet.post("wallet/getblockbynum", {"num": n}) for n in (3, 4, 5)]
+    assert await devnet.post("wallet/getblockbylatestnum", {"num": 3}) == {"block": expected}
+    assert await devnet.get("wallet/getblockbylatestnum", {"num": "3"}) == {"block": expected}
+    everything = await devnet.post("wallet/getblockbylatestnum", {"num": 99})
+    assert [b["block_header"]["raw_data"].get("number", 0) for b in everything["block"]] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    for num in (0, -1, 100):
+        assert await devnet.post("wallet/getblockbylatestnum", {"num": num}) == {}
+    assert await devnet.get("wallet/getblockbylatestnum") == {
+        "Error": "class java.lang.NumberFormatException : null"
+    }
+
+
+async def test_block_by_limit_next(devnet: Devnet) -> None:
+    await devnet.mine(5)
+    blocks = [await devnet.post("wallet/getblockbynum", {"num": n}) for n in range(6)]
+    body = {"startNum": 1, "endNum": 4}
+    assert await devnet.post("wallet/getblockbylimitnext", body) == {"block": blocks[1:4]}
+    query = {"startNum": "4", "endNum": "10"}
+    assert await devnet.get("wallet/getblockbylimitnext", query) == {"block": blocks[4:6]}
+    far = {"startNum": 50, "endNum": 60}
+    assert await devnet.post("wallet/getblockbylimitnext", far) == {"block": []}
+    for start, end in ((3, 3), (4, 2), (0, 101), (-5, 0)):
+        limits = {"startNum": start, "endNum": end}
+        assert await devnet.post("wallet/getblockbylimitnext", limits) == {}
+    assert await devnet.get("wallet/getblockbylimitnext", {"startNum": "x", "endNum": "2"}) == {
+        "Error": 'class java.lang.NumberFormatException : For input string: "x"'
+    }
+
+
+async def test_block_lists_on_solidity_stop_at_the_solid_block(devnet: Devnet) -> None:
+    await devnet.mine(25)  # solid 6
+    latest = await devnet.post("walletsolidity/getblockbylatestnum", {"num": 2})
+    assert [b["block_header"]["raw_data"]["number"] for b in latest["block"]] == [5, 6]
+    limited = await devnet.post("walletsolidity/getblockbylimitnext", {"startNum": 5, "endNum": 9})
+    assert [b["block_header"]["raw_data"]["number"] for b in limited["block"]] == [5, 6]
+
+
+async def test_transaction_info_by_block_num(devnet: Devnet, tron: AsyncTron) -> None:
+    await devnet.mine(1)
+    first = await _transfer(devnet, tron, SUN_PER_TRX)
+    second = await _transfer(devnet, tron, 2 * SUN_PER_TRX)
+    await devnet.mine(1)
+    infos = await devnet.post("wallet/gettransactioninfobyblocknum", {"num": 2})
+    assert infos == [
+        await devnet.post("wallet/gettransactioninfobyid", {"value": txid})
+        for txid in (first, second)
+    ]
+    assert [info["blockNumber"] for info in infos] == [2, 2]
+    assert await devnet.get("wallet/gettransactioninfobyblocknum", {"num": "2"}) == infos
+    assert await devnet.post("wallet/gettransactioninfobyblocknum", {"num": 1}) == []
+    assert await devnet.post("wallet/gettransactioninfobyblocknum", {"num": 99}) == []
+    assert await devnet.post("wallet/gettransactioninfobyblocknum", {"num": 0}) == {}
+    assert await devnet.post("walletsolidity/gettransactioninfobyblocknum", {"num": 2}) == []
+    await devnet.mine(19)
+    solid = await devnet.post("walletsolidity/gettransactioninfobyblocknum", {"num": 2})
+    assert solid == infos
+
+
+async def test_prices_and_nodes(devnet: Devnet) -> None:
+    parameters = (await devnet.post("wallet/getchainparameters"))["chainParameter"]
+    by_key = {entry["key"]: entry.get("value", 0) for entry in parameters}
+    bandwidth = {"prices": f"0:{by_key['getTransactionFee']}"}
+    energy = {"prices": f"0:{by_key['getEnergyFee']}"}
+    for prefix in ("wallet", "walletsolidity"):
+        assert await devnet.post(f"{prefix}/getbandwidthprices") == bandwidth
+        assert await devnet.get(f"{prefix}/getenergyprices") == energy
+    assert await devnet.get("wallet/listnodes") == {}
+    assert await devnet.post("wallet/listnodes") == {}
+
+
+async def test_pending_transaction_has_ret_but_no_receipt(devnet: Devnet, tron: AsyncTron) -> None:
+    await devnet.mine(1)
+    txid = await _transfer(devnet, tron, SUN_PER_TRX)
+    pending = await devnet.post("wallet/gettransactionbyid", {"value": txid})
+    assert pending["ret"] == [{"contractRet": "SUCCESS"}]
+    assert await devnet.post("wallet/gettransactioninfobyid", {"value": txid}) == {}
+    assert await devnet.post("walletsolidity/gettransactionbyid", {"value": txid}) == {}
+    await devnet.mine(1)
+    packed = await devnet.post("wallet/gettransactionbyid", {"value": txid})
+    assert packed == pending
+    assert (await devnet.post("wallet/gettransactioninfobyid", {"value": txid}))["blockNumber"] == 2

@@ -24,10 +24,13 @@ async def test_tronpy_freeze_mine_transaction_info(devnet: Devnet, tron: AsyncTr
     ret = await devnet.send(builder, account)
     assert ret["result"] is True
     assert len(ret.txid) == 64
-    # pending: visible through gettransactionbyid, not through gettransactioninfobyid
+    # pending: gettransactionbyid shows it with its ret, as java-tron does (the result is set
+    # before the transaction store put); only gettransactioninfobyid proves inclusion
     pending = await tron.get_transaction(ret.txid)
-    assert "ret" not in pending
+    assert pending["ret"] == [{"contractRet": "SUCCESS"}]
+    assert pending["txID"] == ret.txid
     assert await devnet.post("wallet/gettransactioninfobyid", {"value": ret.txid}) == {}
+    assert await devnet.post("walletsolidity/gettransactionbyid", {"value": ret.txid}) == {}
     await devnet.mine(1)
     info = await ret.wait(timeout=10, interval=0.2)
     assert info["id"] == ret.txid

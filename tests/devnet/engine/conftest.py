@@ -12,6 +12,7 @@ from tron_devnet.actuators import Actuators
 from tron_devnet.engine.chain import Chain, ContractValidateError
 from tron_devnet.types import (
     BroadcastResult,
+    Contract,
     ContractValue,
     RawData,
     ResponseCode,
@@ -70,7 +71,7 @@ class Harness:
         ref = self.chain.block_by_num(head.number if ref_block_num is None else ref_block_num)
         ref_bytes = (head.number if ref_block_num is None else ref_block_num) & 0xFFFF
         self._nonce += 1
-        contracts = ()
+        contracts: tuple[Contract, ...] = ()
         if value is not None:
             contract = codec.new_contract(value, permission_id=permission_id)
             contracts = (contract,) * (1 + extra_contracts)

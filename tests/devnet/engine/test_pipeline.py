@@ -275,7 +275,9 @@ def test_transfer_creating_an_account_burns_create_fees(harness: Harness) -> Non
     assert info["receipt"] == {"net_fee": 100_000}
     account = harness.account(fresh)
     assert account["balance"] == 5 * TRX
-    assert account["create_time"] == harness.chain.block_by_num(1).timestamp
+    block = harness.chain.block_by_num(1)
+    assert block is not None
+    assert account["create_time"] == block.timestamp
 
 
 def test_transfer_creating_an_account_uses_staked_bandwidth(harness: Harness) -> None:
