@@ -27,11 +27,19 @@ from typing import Any, ParamSpec, TypeVar
 
 from tron_devnet import actuators, crypto, params, rewards, state
 from tron_devnet.actuators import Actuators, ContractValidateError, Receipt
-from tron_devnet.engine import blocks, permissions, pipeline, production, snapshot, views
-from tron_devnet.engine.ledger import Ledger
+from tron_devnet.engine import (
+    blocks,
+    genesis_state,
+    permissions,
+    pipeline,
+    production,
+    snapshot,
+    views,
+)
+from tron_devnet.engine.ledger import Ledger, TxRecord
 from tron_devnet.engine.permissions import RejectedError
 from tron_devnet.genesis import Genesis
-from tron_devnet.state import Account, Store, Tables, Witness
+from tron_devnet.state import Account, Store, Tables
 from tron_devnet.types import Block, BroadcastResult, ContractValue, ResponseCode, Transaction
 
 __all__ = ["Chain", "ContractValidateError", "ReorgError", "SnapshotError"]
@@ -50,14 +58,6 @@ class SnapshotError(ValueError):
 
 class ReorgError(ValueError):
     """A reorg request cannot be carried out; the message says why (nothing changed)."""
-
-
-@dataclass(slots=True)
-class TxRecord:
-    tx: Transaction
-    receipt: Receipt
-    block_num: int | None = None
-    block_time_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,7 @@ class Chain:
             w.address: w.private_key for w in genesis.witnesses if w.private_key is not None
         }
         genesis_block = blocks.make_block(0, blocks.ZERO_HASH, genesis.genesis_time_ms, b"", ())
-        self._ledger = Ledger(genesis_block, _genesis_state(genesis), solid_lag)
+        self._ledger = Ledger(genesis_block, genesis_state.genesis_state(genesis), solid_lag)
         self._pool = _Pool()
         self._txs: dict[bytes, TxRecord] = {}
         self._credits: dict[int, list[tuple[bytes, int]]] = {}  # non-solid block -> credits
@@ -296,30 +296,13 @@ class Chain:
         ``1..head-solid`` or ``drop`` names a txid that is neither in the replaced blocks nor
         pending.
         """
-        ledger = self._ledger
-        non_solid = ledger.head.number - ledger.solid_number
-        if depth < 1:
-            raise ReorgError("depth must be >= 1")
-        if depth > non_solid:
-            raise ReorgError(
-                f"depth {depth} would replace the solid block {ledger.solid_number} or a block "
-                f"below it: only {non_solid} blocks are above the solid block"
-            )
-        old_head = ledger.head
-        replaced = ledger.blocks[-depth:]
-        returned = [self._txs[tx.txid] for block in replaced for tx in block.transactions]
-        returned += self._pool.records
-        unknown = set(drop) - {record.tx.txid for record in returned}
-        if unknown:
-            raise ReorgError(
-                "drop names transactions that are neither in the replaced blocks nor pending: "
-                + ", ".join(sorted(txid.hex() for txid in unknown))
-            )
+        replaced, returned = self._reorg_inputs(depth, drop)
+        old_head = self._ledger.head
         credits = [c for block in replaced for c in self._credits.pop(block.number, [])]
         credits += self._pool.credits
         for record in returned:
             del self._txs[record.tx.txid]
-        ledger.rollback(depth)
+        self._ledger.rollback(depth)
         self._pool = _Pool()
         self._produce(old_head.timestamp + params.BLOCK_INTERVAL_MS)
         for _ in range(depth - 1):
@@ -338,6 +321,31 @@ class Chain:
             "dropped": sorted(drop),
             "rejected": rejected,
         }
+
+    def _reorg_inputs(
+        self, depth: int, drop: Collection[bytes]
+    ) -> tuple[list[Block], list[TxRecord]]:
+        """The blocks a reorg replaces and the transactions it pushes again (in order);
+        raises ``ReorgError`` for a depth outside ``1..head-solid`` or an unknown drop."""
+        ledger = self._ledger
+        non_solid = ledger.head.number - ledger.solid_number
+        if depth < 1:
+            raise ReorgError("depth must be >= 1")
+        if depth > non_solid:
+            raise ReorgError(
+                f"depth {depth} would replace the solid block {ledger.solid_number} or a block "
+                f"below it: only {non_solid} blocks are above the solid block"
+            )
+        replaced = ledger.blocks[-depth:]
+        returned = [self._txs[tx.txid] for block in replaced for tx in block.transactions]
+        returned += self._pool.records
+        unknown = set(drop) - {record.tx.txid for record in returned}
+        if unknown:
+            raise ReorgError(
+                "drop names transactions that are neither in the replaced blocks nor pending: "
+                + ", ".join(sorted(txid.hex() for txid in unknown))
+            )
+        return replaced, returned
 
     def _repush(self, txs: list[Transaction]) -> list[dict[str, Any]]:
         rejected: list[dict[str, Any]] = []
@@ -523,66 +531,20 @@ class Chain:
     @_locked
     def packed_transactions(self, owner: bytes | None, since_block: int) -> list[dict[str, Any]]:
         """Every packed transaction from block ``since_block`` on, optionally of one owner."""
-        out: list[dict[str, Any]] = []
-        for block in self._ledger.blocks[max(1, since_block) :]:
-            for tx in block.transactions:
-                contract = tx.raw.contracts[0]
-                value = contract.value
-                if value is None or (owner is not None and value.owner_address != owner):
-                    continue
-                out.append(
-                    {
-                        "type": contract.type_name,
-                        "owner": value.owner_address,
-                        "contract": views.contract_values(value),
-                        "txid": tx.txid.hex(),
-                        "block": block.number,
-                    }
-                )
-        return out
+        return views.packed_transactions(self._ledger.blocks[max(1, since_block) :], owner)
 
     @_locked
     def state_json(self) -> dict[str, Any]:
-        store = self._pending_store()
-        accounts = sorted(store.items("accounts"))
-        return {
-            "head": views.block_summary(self.head),
-            "solid": views.block_summary(self.solid),
-            "chain_time_ms": self.chain_time_ms,
-            "pending": len(self._pool.records),
-            "cycle": rewards.current_cycle(store),
-            "next_maintenance_time_ms": store.dyn("next_maintenance_time"),
-            "accounts": [
-                {"address": address, "balance": account.balance} for address, account in accounts
-            ],
-            "witnesses": [
-                {
-                    "address": witness.address,
-                    "url": witness.url,
-                    "vote_count": witness.vote_count,
-                    "is_jobs": witness.is_jobs,
-                }
-                for witness in rewards.sorted_witnesses(rewards.all_witnesses(store))
-            ],
-        }
+        """``GET /devnet/state``: head, solid, chain clock, pending count, accounts, witnesses."""
+        return views.state_json(
+            self._pending_store(), self.head, self.solid, self.chain_time_ms, self.pending_count
+        )
 
     # ---- snapshots ----
 
     @_locked
     def to_snapshot(self) -> dict[str, Any]:
         """A JSON-serialisable image of the whole chain (``from_snapshot`` restores it)."""
-        records = []
-        for txid, record in self._txs.items():
-            pending = record.block_num is None
-            records.append(
-                {
-                    "txid": txid.hex(),
-                    "receipt": snapshot.receipt_to_snapshot(record.receipt),
-                    "block": record.block_num,
-                    "block_time_ms": record.block_time_ms,
-                    "tx": snapshot.transaction_to_snapshot(record.tx) if pending else None,
-                }
-            )
         ledger = self._ledger
         return {
             "version": SNAPSHOT_VERSION,
@@ -593,8 +555,8 @@ class Chain:
             "solid_state": state.encode_tables(ledger.solid_state),
             "diffs": [[number, state.encode_tables(diff)] for number, diff in ledger.diffs],
             "pending": state.encode_tables(self._pool.layer),
-            "transactions": records,
-            "credits": _credits_to_snapshot(self._credits, self._pool.credits),
+            "transactions": snapshot.records_to_snapshot(self._txs.values()),
+            "credits": snapshot.credits_to_snapshot(self._credits, self._pool.credits),
         }
 
     @classmethod
@@ -620,67 +582,15 @@ class Chain:
         )
         chain._pool = _Pool(layer=state.decode_tables(data["pending"]))
         packed = {tx.txid: tx for block in chain._ledger.blocks for tx in block.transactions}
-        for raw in data["transactions"]:
-            txid = bytes.fromhex(raw["txid"])
-            block_num = raw["block"]
-            if block_num is None:
-                tx = snapshot.transaction_from_snapshot(raw["tx"])
-            else:
-                tx = packed[txid]
-            receipt = snapshot.receipt_from_snapshot(raw["receipt"])
-            record = TxRecord(tx, receipt, block_num, raw["block_time_ms"])
-            chain._txs[txid] = record
-            if block_num is None:
+        for record in snapshot.records_from_snapshot(data["transactions"], packed):
+            chain._txs[record.tx.txid] = record
+            if record.block_num is None:
                 chain._pool.records.append(record)
-        chain._credits, chain._pool.credits = _credits_from_snapshot(data.get("credits", []))
+        chain._credits, chain._pool.credits = snapshot.credits_from_snapshot(
+            data.get("credits", [])
+        )
         return chain
 
 
 def _default_actuators() -> Actuators:
     return actuators.default_actuators()
-
-
-def _genesis_state(genesis: Genesis) -> Tables:
-    tables = state.new_tables()
-    store = Store(tables)
-    for entry in genesis.accounts:
-        store.put_account(Account(address=entry.address, balance=entry.balance_sun))
-    for witness in genesis.witnesses:
-        account = store.account(witness.address)
-        if account is None:
-            account = Account(address=witness.address, type=1)
-            store.put_account(account)
-        account.is_witness = True
-        record = Witness(witness.address, witness.url, witness.vote_count)
-        store.put("witnesses", witness.address, record)
-        store.put("deleg", ("brokerage", -1, witness.address), witness.brokerage)
-        store.put("deleg", ("brokerage", 0, witness.address), witness.brokerage)
-        store.put("deleg", ("witness_vote", 0, witness.address), witness.vote_count)
-    for address in rewards.rank_active(store):
-        active = store.witness(address)
-        if active is not None:
-            active.is_jobs = True
-    store.set_dyn("next_maintenance_time", genesis.genesis_time_ms)
-    store.set_dyn("cycle", 0)
-    return tables
-
-
-def _credits_to_snapshot(
-    by_block: dict[int, list[tuple[bytes, int]]], pending: list[tuple[bytes, int]]
-) -> list[list[Any]]:
-    rows = [[n, a.hex(), amount] for n, credits in by_block.items() for a, amount in credits]
-    return rows + [[None, a.hex(), amount] for a, amount in pending]
-
-
-def _credits_from_snapshot(
-    rows: list[list[Any]],
-) -> tuple[dict[int, list[tuple[bytes, int]]], list[tuple[bytes, int]]]:
-    by_block: dict[int, list[tuple[bytes, int]]] = {}
-    pending: list[tuple[bytes, int]] = []
-    for number, address, amount in rows:
-        credit = (bytes.fromhex(address), int(amount))
-        if number is None:
-            pending.append(credit)
-        else:
-            by_block.setdefault(int(number), []).append(credit)
-    return by_block, pending

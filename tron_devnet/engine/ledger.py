@@ -13,12 +13,24 @@ records are copied on write (see ``state``). Used only by ``engine.chain.Chain``
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 from tron_devnet import state
+from tron_devnet.actuators import Receipt
 from tron_devnet.state import Store, Tables
-from tron_devnet.types import Block
+from tron_devnet.types import Block, Transaction
 
 TAPOS_WINDOW = 65_536  # java-tron's recent-block table: ref_block_bytes are 2 bytes of number
+
+
+@dataclass(slots=True)
+class TxRecord:
+    """A transaction the chain accepted: its receipt and, once packed, its block."""
+
+    tx: Transaction
+    receipt: Receipt
+    block_num: int | None = None
+    block_time_ms: int = 0
 
 
 class Ledger:

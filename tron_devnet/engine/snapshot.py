@@ -6,10 +6,12 @@ strings. The state tables have their own encoding in ``state``. Used by ``engine
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any
 
 from tron_devnet.actuators import Receipt
+from tron_devnet.engine.ledger import TxRecord
 from tron_devnet.genesis import Genesis, GenesisAccount, GenesisWitness
 from tron_devnet.types import (
     CONTRACT_TYPES,
@@ -180,3 +182,57 @@ def genesis_from_snapshot(raw: dict[str, Any]) -> Genesis:
         chain_parameters=dict(raw["chain_parameters"]),
         genesis_time_ms=int(raw["genesis_time_ms"]),
     )
+
+
+def records_to_snapshot(records: Iterable[TxRecord]) -> list[dict[str, Any]]:
+    """Accepted transactions: receipts and blocks; pending ones with their whole body."""
+    out = []
+    for record in records:
+        pending = record.block_num is None
+        out.append(
+            {
+                "txid": record.tx.txid.hex(),
+                "receipt": receipt_to_snapshot(record.receipt),
+                "block": record.block_num,
+                "block_time_ms": record.block_time_ms,
+                "tx": transaction_to_snapshot(record.tx) if pending else None,
+            }
+        )
+    return out
+
+
+def records_from_snapshot(
+    rows: list[dict[str, Any]], packed: Mapping[bytes, Transaction]
+) -> list[TxRecord]:
+    """The records of ``records_to_snapshot``; packed bodies come from the blocks."""
+    records = []
+    for raw in rows:
+        block_num = raw["block"]
+        if block_num is None:
+            tx = transaction_from_snapshot(raw["tx"])
+        else:
+            tx = packed[bytes.fromhex(raw["txid"])]
+        receipt = receipt_from_snapshot(raw["receipt"])
+        records.append(TxRecord(tx, receipt, block_num, raw["block_time_ms"]))
+    return records
+
+
+def credits_to_snapshot(
+    by_block: dict[int, list[tuple[bytes, int]]], pending: list[tuple[bytes, int]]
+) -> list[list[Any]]:
+    rows = [[n, a.hex(), amount] for n, credits in by_block.items() for a, amount in credits]
+    return rows + [[None, a.hex(), amount] for a, amount in pending]
+
+
+def credits_from_snapshot(
+    rows: list[list[Any]],
+) -> tuple[dict[int, list[tuple[bytes, int]]], list[tuple[bytes, int]]]:
+    by_block: dict[int, list[tuple[bytes, int]]] = {}
+    pending: list[tuple[bytes, int]] = []
+    for number, address, amount in rows:
+        credit = (bytes.fromhex(address), int(amount))
+        if number is None:
+            pending.append(credit)
+        else:
+            by_block.setdefault(int(number), []).append(credit)
+    return by_block, pending

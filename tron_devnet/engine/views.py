@@ -9,7 +9,7 @@ query methods with a state view and its "now".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -270,3 +270,49 @@ def prices_json(fee: int) -> Json:
     """``wallet/getbandwidthprices`` / ``getenergyprices``: java-tron's price history string
     (``"<since ms>:<sun>"``, comma separated); the devnet's fee never changed since genesis."""
     return {"prices": f"0:{fee}"}
+
+
+def packed_transactions(blocks: Sequence[Block], owner: bytes | None) -> list[Json]:
+    """``GET /devnet/transactions``: the transactions of ``blocks`` (of ``owner`` if given)."""
+    out: list[Json] = []
+    for block in blocks:
+        for tx in block.transactions:
+            contract = tx.raw.contracts[0]
+            value = contract.value
+            if value is None or (owner is not None and value.owner_address != owner):
+                continue
+            out.append(
+                {
+                    "type": contract.type_name,
+                    "owner": value.owner_address,
+                    "contract": contract_values(value),
+                    "txid": tx.txid.hex(),
+                    "block": block.number,
+                }
+            )
+    return out
+
+
+def state_json(store: Store, head: Block, solid: Block, chain_time_ms: int, pending: int) -> Json:
+    """``GET /devnet/state`` of the pending state ``store``."""
+    accounts = sorted(store.items("accounts"))
+    return {
+        "head": block_summary(head),
+        "solid": block_summary(solid),
+        "chain_time_ms": chain_time_ms,
+        "pending": pending,
+        "cycle": rewards.current_cycle(store),
+        "next_maintenance_time_ms": store.dyn("next_maintenance_time"),
+        "accounts": [
+            {"address": address, "balance": account.balance} for address, account in accounts
+        ],
+        "witnesses": [
+            {
+                "address": witness.address,
+                "url": witness.url,
+                "vote_count": witness.vote_count,
+                "is_jobs": witness.is_jobs,
+            }
+            for witness in rewards.sorted_witnesses(rewards.all_witnesses(store))
+        ],
+    }
