@@ -348,6 +348,33 @@ async def test_sign_weight_shapes(devnet: Devnet) -> None:
     assert empty["result"]["code"] == "OTHER_ERROR"
 
 
+async def test_approved_list_shapes(devnet: Devnet) -> None:
+    """``wallet/getapprovedlist`` as ``Wallet.getTransactionApprovedList`` builds it (java-tron
+    source): signers in signature order, ``result`` ``{}`` on success (SUCCESS is proto3's
+    default), the ``TransactionExtention`` appended like ``getsignweight``'s."""
+    owner = devnet.accounts[0]
+    built = await devnet.post(
+        "wallet/freezebalancev2",
+        {"owner_address": owner.hex_address, "frozen_balance": 5_000_000, "resource": "ENERGY"},
+    )
+    unsigned = await devnet.post("wallet/getapprovedlist", built)
+    assert list(unsigned) == ["result", "transaction"]
+    assert unsigned["result"] == {}
+    assert unsigned["transaction"]["txid"] == built["txID"]
+    signed = await devnet.post(
+        "wallet/getapprovedlist", await _sign_built(devnet, built, owner.private_key)
+    )
+    assert signed["approved_list"] == [owner.hex_address]
+    assert signed["result"] == {}
+    short = await devnet.post("wallet/getapprovedlist", {**built, "signature": ["00" * 10]})
+    assert short["result"] == {"code": "SIGNATURE_FORMAT_ERROR", "message": "Signature size is 10"}
+    empty = await devnet.post("wallet/getapprovedlist", {"raw_data": {"contract": []}})
+    assert empty["result"] == {
+        "code": "OTHER_ERROR",
+        "message": "Invalid transaction: no valid contract",
+    }
+
+
 async def test_broadcast_hex(devnet: Devnet) -> None:
     owner = devnet.accounts[0]
     built = await devnet.post(

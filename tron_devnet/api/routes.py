@@ -92,6 +92,7 @@ def endpoints() -> dict[str, Endpoint]:
         table[f"wallet/{name}"] = Endpoint(handler, GET_POST)
     table["wallet/broadcasttransaction"] = Endpoint(transactions.broadcast_transaction, POST)
     table["wallet/broadcasthex"] = Endpoint(transactions.broadcast_hex, POST)
+    table["wallet/getapprovedlist"] = Endpoint(transactions.get_approved_list, POST)
     for path, cls in transactions.BUILDERS.items():
         table[path] = Endpoint(transactions.builder(cls), POST)
     for path, (handler, methods) in _ADMIN.items():

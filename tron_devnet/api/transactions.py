@@ -55,17 +55,28 @@ def _transaction(call: Call) -> Transaction:
     return codec.parse_transaction_json(call.params, visible=call.visible)
 
 
-async def get_sign_weight(node: Node, call: Call) -> Any:
-    if call.request.method == "GET":
-        return Response(b"", media_type=JSON_MEDIA_TYPE)
-    tx = _transaction(call)
-    out = dict(render(node.chain.sign_weight_json(tx), visible=call.visible))
+def _with_transaction(answer: dict[str, Any], tx: Transaction, call: Call) -> dict[str, Any]:
+    """``answer`` plus the ``TransactionExtention`` java-tron appends (``transaction``)."""
+    out = dict(render(answer, visible=call.visible))
     out["transaction"] = {
         "result": {"result": True},
         "txid": tx.txid.hex(),
         "transaction": codec.transaction_to_json(tx, visible=call.visible),
     }
     return out
+
+
+async def get_sign_weight(node: Node, call: Call) -> Any:
+    if call.request.method == "GET":
+        return Response(b"", media_type=JSON_MEDIA_TYPE)
+    tx = _transaction(call)
+    return _with_transaction(node.chain.sign_weight_json(tx), tx, call)
+
+
+async def get_approved_list(node: Node, call: Call) -> Any:
+    """``wallet/getapprovedlist`` (``GetTransactionApprovedListServlet``, POST only)."""
+    tx = _transaction(call)
+    return _with_transaction(node.chain.approved_list_json(tx), tx, call)
 
 
 def broadcast_body(result: BroadcastResult, txid: bytes, *, visible: bool) -> dict[str, Any]:

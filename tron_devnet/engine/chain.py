@@ -270,6 +270,11 @@ class Chain:
         return permissions.sign_weight_json(self._pending_store(), tx)
 
     @_locked
+    def approved_list_json(self, tx: Transaction) -> dict[str, Any]:
+        """``wallet/getapprovedlist`` minus its ``transaction`` part."""
+        return permissions.approved_list_json(self._pending_store(), tx)
+
+    @_locked
     def validate_for_build(self, value: ContractValue) -> None:
         """Run the actuator's ``validate`` on the pending state, as node-side builders do.
 

@@ -189,3 +189,38 @@ def sign_weight_json(store: Store, tx: Transaction) -> dict[str, Any]:
         result = {"code": "PERMISSION_ERROR", "message": str(exc)}
     out["result"] = result
     return out
+
+
+PERMISSION_EXCEPTION: Final = "class org.tron.core.exception.PermissionException"
+ILLEGAL_ARGUMENT: Final = "class java.lang.IllegalArgumentException"
+
+
+def approved_list_json(store: Store, tx: Transaction) -> dict[str, Any]:
+    """``wallet/getapprovedlist`` minus its ``transaction`` part (``Wallet
+    .getTransactionApprovedList``): the signers' addresses, in signature order."""
+    contracts = tx.raw.contracts
+    if not contracts or contracts[0].value is None:
+        return {
+            "result": {"code": "OTHER_ERROR", "message": "Invalid transaction: no valid contract"}
+        }
+    if store.account(contracts[0].value.owner_address) is None:
+        message = f"{PERMISSION_EXCEPTION} : Account does not exist!"
+        return {"result": {"code": "OTHER_ERROR", "message": message}}
+    approved: list[bytes] = []
+    for signature in tx.signatures:
+        try:
+            approved.append(_signer_of(tx.txid, signature))
+        except SignatureFormatError as exc:
+            return {"result": {"code": "SIGNATURE_FORMAT_ERROR", "message": str(exc)}}
+        except ComputeAddressError as exc:
+            detail = str(exc)
+            if detail.startswith("java.security.SignatureException: "):
+                message = detail.removeprefix("java.security.SignatureException: ")
+                return {"result": {"code": "COMPUTE_ADDRESS_ERROR", "message": message}}
+            message = f"{ILLEGAL_ARGUMENT} : Invalid point compression"
+            return {"result": {"code": "OTHER_ERROR", "message": message}}
+    out: dict[str, Any] = {}
+    if approved:
+        out["approved_list"] = approved
+    out["result"] = {}
+    return out
