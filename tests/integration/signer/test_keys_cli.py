@@ -205,3 +205,16 @@ def test_a_key_imported_under_one_kek_is_listed_under_another(
     listed = run("list", env={**keys_env, "STAKING_KEK": OTHER_KEK_B64})
 
     assert listed.stdout == f"{ADDRESS_A}\n"
+
+
+def test_the_kek_may_come_from_a_mounted_file(keys_env: dict[str, str], tmp_path: Path) -> None:
+    kek_file = tmp_path / "kek"
+    kek_file.write_text(KEK_B64 + "\n")
+    env = {key: value for key, value in keys_env.items() if key != "STAKING_KEK"}
+
+    result = run("import", env={**env, "STAKING_KEK_FILE": str(kek_file)}, stdin=KEY_A)
+    both = run("import", env={**keys_env, "STAKING_KEK_FILE": str(kek_file)}, stdin=KEY_B)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{ADDRESS_A}\n"
+    assert "set STAKING_KEK or STAKING_KEK_FILE, not both" in _assert_one_error_line(both, 2)
