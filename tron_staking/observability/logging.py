@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import urllib.parse
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any, TextIO
 
@@ -90,7 +91,8 @@ def is_secret_key(key: str) -> bool:
 
 
 def secret_values(settings: BaseModel) -> list[str]:
-    """Every ``SecretStr`` value in ``settings`` (nested groups included), for the Redactor."""
+    """Every ``SecretStr`` value in ``settings`` and every password inside a URL setting
+    (nested groups included), for the Redactor."""
     found: list[str] = []
     for name in type(settings).model_fields:
         value = getattr(settings, name)
@@ -98,6 +100,10 @@ def secret_values(settings: BaseModel) -> list[str]:
             found.append(value.get_secret_value())
         elif isinstance(value, BaseModel):
             found.extend(secret_values(value))
+        elif isinstance(value, str) and "://" in value:
+            password = urllib.parse.urlsplit(value).password
+            if password:
+                found.append(urllib.parse.unquote(password))
     return found
 
 
