@@ -1,0 +1,319 @@
+"""The reconciler: one reconcile of one owner address (design §3), called by the runner's
+workers (and directly by tests).
+
+``Reconciler.reconcile(owner)``:
+
+1. takes the owner's lease (skips the owner when another replica holds it);
+2. loads the owner's positions and its recent operations;
+3. observes the owner on the chain head;
+4. advances the sent operations (:mod:`~tron_staking.controller.inflight`);
+5. plans (``planner.plan``), reading the solid state and planning again when the plan asks
+   for a confirmation of drift;
+6. applies each position update (``planner.apply_update``) and persists each position in one
+   compare-and-set write under the lease, with its next reconcile time, then appends its
+   transitions to ``state_transitions``; an owner without a signing key gets
+   ``Stalled``/``NoSigningKey`` on the positions the plan wanted to act for, and nothing is
+   sent;
+7. hands the plan's actions to the executor, in order (only when every position was
+   persisted: a concurrent spec change makes the reconcile a conflict, decided again at
+   once);
+8. records what the landed operations mean for the seed's collections
+   (:mod:`~tron_staking.controller.ledger`) and releases the lease.
+
+It returns a :class:`ReconcileResult` for the loop wrapper (metrics, requeue); it raises only
+what it cannot sort: the runner treats any exception as ``error``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from typing import cast
+
+import structlog
+
+from tron_staking.chain.ports import ChainClient
+from tron_staking.controller import ledger, planner
+from tron_staking.controller.executor import BuildRefusal, Executor
+from tron_staking.controller.oplog import OperationLog, TxEvent
+from tron_staking.domain.addresses import Address
+from tron_staking.domain.conditions import ConditionUpdate
+from tron_staking.domain.enums import ConditionType, StakingStatusType
+from tron_staking.domain.history import TransitionRecord
+from tron_staking.domain.ids import PositionId
+from tron_staking.domain.operation import Operation
+from tron_staking.domain.position import Position, RawPosition
+from tron_staking.domain.snapshot import AccountSnapshot
+from tron_staking.errors import (
+    InvalidTransitionError,
+    LeaseLostError,
+    TransientError,
+    VersionConflictError,
+)
+from tron_staking.signer.ports import Signer
+from tron_staking.store.ports import Clock, LeaseStore, TransitionLog, VersionedStore
+from tron_staking.store.records import Lease
+
+_log = structlog.get_logger(__name__)
+
+CONFLICT_RETRY_S = 1.0
+"""Look again this soon after a conflict (a concurrent spec change, a lease held elsewhere)."""
+
+
+class Outcome(enum.StrEnum):
+    """The ``result`` label of ``staking_reconcile_total``."""
+
+    SUCCESS = "success"
+    REQUEUE = "requeue"
+    ERROR = "error"
+    CONFLICT = "conflict"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReconcileResult:
+    """What one reconcile came to. ``requeue_after_s`` None: nothing left to watch (the owner
+    has no active position). ``positions`` counts the owner's positions by state after it."""
+
+    owner: Address
+    outcome: Outcome
+    requeue_after_s: float | None
+    events: tuple[TxEvent, ...] = ()
+    drift_findings: int = 0
+    head_lag_blocks: int | None = None
+    positions: dict[str, int] = dataclasses.field(default_factory=dict)
+    message: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Stores:
+    """The repositories a reconcile writes (built by the composition root)."""
+
+    positions: VersionedStore
+    operations: VersionedStore
+    transitions: TransitionLog
+    leases: LeaseStore
+    delegations: VersionedStore | None = None
+    votes: VersionedStore | None = None
+    rewards: VersionedStore | None = None
+
+
+class Reconciler:
+    """One owner per call (see the module docstring)."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        chain: ChainClient,
+        signer: Signer,
+        clock: Clock,
+        *,
+        holder: str,
+        lease_ttl_s: float,
+        policy: planner.PlannerPolicy | None = None,
+    ) -> None:
+        self._stores = stores
+        self._chain = chain
+        self._signer = signer
+        self._clock = clock
+        self._holder = holder
+        self._lease_ttl_s = lease_ttl_s
+        self._policy = policy or planner.PlannerPolicy()
+        self._operations = OperationLog(stores.operations)
+        self._executor = Executor(chain, signer, self._operations, stores.leases)
+        self._ledger = ledger.SeedLedger(stores.delegations, stores.votes, stores.rewards)
+
+    @property
+    def holder(self) -> str:
+        return self._holder
+
+    async def reconcile(self, owner: Address) -> ReconcileResult:
+        """Reconcile ``owner`` once; never raises for a lease held elsewhere, a lost lease, a
+        conflict or a transient failure — they are outcomes."""
+        try:
+            lease = await self._stores.leases.acquire(owner, self._holder, self._lease_ttl_s)
+        except LeaseLostError as exc:
+            return ReconcileResult(owner, Outcome.CONFLICT, CONFLICT_RETRY_S, message=str(exc))
+        try:
+            return await self._under_lease(owner, lease)
+        except (LeaseLostError, VersionConflictError, InvalidTransitionError) as exc:
+            _log.info("reconcile conflict", owner=owner, error=str(exc))
+            return ReconcileResult(owner, Outcome.CONFLICT, CONFLICT_RETRY_S, message=str(exc))
+        except TransientError as exc:
+            _log.warning("reconcile failed, will retry", owner=owner, error=str(exc))
+            return ReconcileResult(owner, Outcome.ERROR, exc.retry_after_s, message=str(exc))
+        finally:
+            await self._release(lease)
+
+    async def _release(self, lease: Lease) -> None:
+        try:
+            await self._stores.leases.release(lease)
+        except TransientError as exc:
+            # The lease then expires by itself; nothing else depends on the release.
+            _log.warning("lease not released", owner=lease.owner, error=str(exc))
+
+    async def _under_lease(self, owner: Address, lease: Lease) -> ReconcileResult:
+        positions = await self._load_positions(owner)
+        if not positions:
+            return ReconcileResult(owner, Outcome.SUCCESS, None)
+        receivers = _receivers(positions)
+        observed = await self._chain.observe(owner, receivers)
+        at = self._clock.now()
+        may_send = await self._signer.has_key(owner)
+        loaded = await self._operations.load(owner, observed.head_block_time_ms)
+        advanced = await self._executor.advance(loaded, observed, lease, at=at, may_send=may_send)
+        plan = await self._plan(positions, observed, advanced.operations, receivers)
+        requeue_s = float(plan.requeue_after_s)
+        stalled = {} if may_send else _no_key_stall(plan)
+        stored = await self._persist(positions, plan, stalled, lease, at, requeue_s)
+        events = list(advanced.events)
+        if may_send and plan.actions:
+            execution = await self._executor.execute(owner, plan.actions, lease, at=at)
+            events.extend(execution.events)
+            if execution.refusals:
+                stored = await self._refused(stored, execution.refusals, lease, at)
+                requeue_s = min(requeue_s, float(self._policy.stalled_retry_s))
+        await self._ledger.record(_newly_landed(loaded, advanced.operations), lease)
+        outcome = Outcome.SUCCESS if not plan.actions and not plan.waiting_for else Outcome.REQUEUE
+        return ReconcileResult(
+            owner,
+            outcome,
+            requeue_s if any(not p.terminal for p in stored) else None,
+            events=tuple(events),
+            drift_findings=len(plan.drift),
+            head_lag_blocks=observed.head_block_number - observed.solid_block_number,
+            positions=_count_states(stored),
+        )
+
+    async def _load_positions(self, owner: Address) -> list[Position]:
+        """The owner's positions that are not withdrawn (terminal ones need nothing)."""
+        query = {"owner": owner, "state": {"$ne": StakingStatusType.WITHDRAWN.value}}
+        found: list[Position] = []
+        cursor: str | None = None
+        while True:
+            page = await self._stores.positions.find(query, limit=200, cursor=cursor)
+            found.extend(Position.from_storage(cast(RawPosition, raw)) for raw in page.items)
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
+
+    async def _plan(
+        self,
+        positions: Sequence[Position],
+        observed: AccountSnapshot,
+        operations: Sequence[Operation],
+        receivers: Sequence[Address],
+    ) -> planner.Plan:
+        plan = planner.plan(
+            positions, observed, operations, observed.head_block_time_ms, self._policy
+        )
+        if not plan.needs_confirmation:
+            return plan
+        confirmation = await self._chain.observe_solid(observed.owner, receivers)
+        return planner.plan(
+            positions,
+            observed,
+            operations,
+            observed.head_block_time_ms,
+            self._policy,
+            confirmation=confirmation,
+        )
+
+    async def _persist(
+        self,
+        positions: Sequence[Position],
+        plan: planner.Plan,
+        stalled: dict[PositionId, ConditionUpdate],
+        lease: Lease,
+        at: dt.datetime,
+        requeue_s: float,
+    ) -> list[Position]:
+        """Apply the plan to each position and write it (compare-and-set, fenced), then its
+        transitions. Raises VersionConflictError when a position changed since it was read."""
+        stored: list[Position] = []
+        for position in positions:
+            current = position
+            records: tuple[TransitionRecord, ...] = ()
+            update = plan.update_for(position.id)
+            if update is not None:
+                current, records = planner.apply_update(current, update, at=at)
+            if position.id in stalled:
+                current = current.with_conditions((stalled[position.id],), at=at)
+            due = None if current.terminal else at + dt.timedelta(seconds=requeue_s)
+            current = current.with_next_reconcile_at(due)
+            stored.append(await self._write(position, current, lease))
+            for record in records:
+                await self._stores.transitions.append(
+                    position.id, dict(record.for_storage()), lease=lease
+                )
+                _log.info(
+                    "position transition",
+                    position_id=position.id,
+                    from_state=record.from_state,
+                    to_state=record.to_state,
+                    txid=record.txid,
+                    block=record.block,
+                )
+        return stored
+
+    async def _write(self, before: Position, after: Position, lease: Lease) -> Position:
+        raw = await self._stores.positions.replace(
+            before.id, before.version, dict(after.for_storage()), lease=lease
+        )
+        return Position.from_storage(cast(RawPosition, raw))
+
+    async def _refused(
+        self,
+        positions: list[Position],
+        refusals: Sequence[BuildRefusal],
+        lease: Lease,
+        at: dt.datetime,
+    ) -> list[Position]:
+        """``Stalled``/``Rejected`` with the node's reason on the positions of each action the
+        node refused to build."""
+        reasons: dict[PositionId, str] = {}
+        for refusal in refusals:
+            for position_id in refusal.action.position_ids:
+                reasons.setdefault(position_id, f"{refusal.action.kind.value}: {refusal.reason}")
+        result: list[Position] = []
+        for position in positions:
+            if position.id not in reasons:
+                result.append(position)
+                continue
+            condition = ConditionUpdate.true(
+                ConditionType.STALLED, "Rejected", reasons[position.id]
+            )
+            result.append(
+                await self._write(position, position.with_conditions((condition,), at=at), lease)
+            )
+        return result
+
+
+def _receivers(positions: Sequence[Position]) -> list[Address]:
+    """Every receiver the owner's positions delegate to or want to delegate to."""
+    wanted = {p.spec.delegate.receiver for p in positions if p.spec.delegate is not None}
+    held = {p.delegation.receiver for p in positions if p.delegation is not None}
+    return sorted(wanted | held)
+
+
+def _no_key_stall(plan: planner.Plan) -> dict[PositionId, ConditionUpdate]:
+    """``Stalled``/``NoSigningKey`` for every position an action of ``plan`` names."""
+    message = (
+        f"no signing key is stored for {plan.owner}: import it with `tron-staking keys import`"
+    )
+    condition = ConditionUpdate.true(ConditionType.STALLED, "NoSigningKey", message)
+    return {pid: condition for action in plan.actions for pid in action.position_ids}
+
+
+def _count_states(positions: Sequence[Position]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for position in positions:
+        counts[position.state.value] = counts.get(position.state.value, 0) + 1
+    return counts
+
+
+def _newly_landed(before: Sequence[Operation], after: Sequence[Operation]) -> list[Operation]:
+    """Operations of ``after`` that are in a block and were not in ``before``."""
+    landed_before = {op.id for op in before if op.state.landed}
+    return [op for op in after if op.state.landed and op.id not in landed_before]
