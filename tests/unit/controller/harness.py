@@ -161,7 +161,8 @@ class World:
         self.log.append(
             f"#{self.chain.head_block} snap@{observed.head_block_number} exists={observed.exists} "
             f"{glitch} ops={[(o.kind.value, o.state.value) for o in self.in_flight()]} "
-            f"actions={[(a.kind.value, a.amount_sun, a.reason) for a in plan.actions]}"
+            f"actions={[(a.kind.value, a.amount_sun, a.reason) for a in plan.actions]} "
+            f"requeue={plan.requeue_after_s}"
         )
         if glitch.crash_after is not None:
             self.stats.crashes += 1
@@ -381,8 +382,21 @@ class World:
         )
 
     def wait(self) -> None:
-        """Mine the next block, or jump to when the plan wants to look again."""
+        """Mine the next block; or, when only finality is awaited, the blocks until the first
+        included operation is solid; or, when idle, jump to when the plan wants to look again."""
         plan = self.last_plan
+        pending = self.in_flight()
+        if plan is not None and not plan.actions and not self.chain.pool and pending:
+            blocks = [op.block for op in pending if op.state is OperationState.INCLUDED]
+            if len(blocks) == len(pending):
+                for _ in range(
+                    max(
+                        1,
+                        min(b for b in blocks if b) + self.chain.solid_lag - self.chain.head_block,
+                    )
+                ):
+                    self.mine()
+                return
         if plan is None or not self.idle():
             self.mine()
             return

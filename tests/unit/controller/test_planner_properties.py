@@ -20,6 +20,7 @@ runs them randomised with 20× the examples in ``make test-deep``.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,7 +45,12 @@ def chaos(world: World, data: st.DataObject, event_kinds: tuple[str, ...]) -> in
     """Rounds of glitches, fates and events; the number of events applied."""
     applied = 0
     for _ in range(CHAOS_ROUNDS):
-        for event in data.draw(st.lists(w.events(event_kinds), max_size=1), label="events"):
+        drawn = (
+            data.draw(st.lists(w.events(event_kinds), max_size=1), label="events")
+            if event_kinds
+            else []
+        )
+        for event in drawn:
             w.apply_event(world, event)
             applied += 1
         world.reconcile(data.draw(w.glitches, label="glitch"), data.draw(w.fates, label="fates"))
@@ -63,6 +69,7 @@ def assert_converges(world: World) -> None:
     assert rounds >= 0, world.not_ready()
 
 
+@pytest.mark.slow
 @PROFILE
 @given(owner_specs=owners_and_specs(4), data=st.data())
 def test_exactly_once_and_convergence_under_in_flight_chaos(
@@ -78,6 +85,7 @@ def test_exactly_once_and_convergence_under_in_flight_chaos(
         assert world.budget_refusals() == [], world.refusals
 
 
+@pytest.mark.slow
 @PROFILE
 @given(owner_specs=owners_and_specs(3), data=st.data())
 def test_unmanaged_holdings_survive_outside_transactions(
@@ -90,6 +98,7 @@ def test_unmanaged_holdings_survive_outside_transactions(
     assert_converges(world)
 
 
+@pytest.mark.slow
 @PROFILE
 @given(owner_specs=owners_and_specs(3), data=st.data())
 def test_drift_made_outside_is_repaired_without_touching_the_rest(
@@ -102,6 +111,7 @@ def test_drift_made_outside_is_repaired_without_touching_the_rest(
     assert_converges(world)
 
 
+@pytest.mark.slow
 @PROFILE
 @given(
     owner_specs=owners_and_specs(2),
