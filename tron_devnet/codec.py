@@ -2,10 +2,10 @@
 
 The node never trusts the client's ``txID``: it parses the client's JSON (or protobuf hex),
 re-encodes ``raw_data`` as protobuf and hashes it, exactly like java-tron's
-``Util.packTransaction`` + ``TransactionCapsule.getRawHash``. The encoder below is a minimal
-proto3 writer (varints and length-delimited fields, in field-number order, defaults omitted)
-for ``Transaction``, ``Transaction.raw``, ``Transaction.Contract``, ``google.protobuf.Any`` and
-the nine contract messages the devnet executes.
+``Util.packTransaction`` + ``TransactionCapsule.getRawHash``. The encoder below writes, with
+``protowire`` (fields in field-number order, defaults omitted), ``Transaction``,
+``Transaction.raw``, ``Transaction.Contract``, ``google.protobuf.Any`` and the nine contract
+messages the devnet executes.
 
 JSON parsing follows java-tron's ``JsonFormat`` rules: bytes are hex (``0x`` prefix stripped,
 odd length left-padded) unless ``visible`` is true and the field is an address field (then
@@ -66,7 +66,7 @@ class CodecError(ValueError):
         return f"class {self.java_class} : {self.message}"
 
 
-# --------------------------------------------------------------------------- protobuf writer
+# --------------------------------------------------------------------------- protobuf encoding
 
 
 def _encode_vote(vote: Vote) -> bytes:
