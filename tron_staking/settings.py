@@ -24,7 +24,14 @@ from typing import Annotated, Any, Literal, TypeVar, get_args
 from urllib.parse import urlsplit
 
 import pydantic
-from pydantic import AliasChoices, BeforeValidator, Field, PlainSerializer, SecretStr
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    NonNegativeInt,
+    PlainSerializer,
+    SecretStr,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from tron_staking.errors import ConfigurationError
@@ -354,6 +361,9 @@ class ControllerSettings(_Group):
     )
     tx_expiration_s: Annotated[int, BeforeValidator(_parse_expiration_s)] = Field(
         default=60, validation_alias=AliasChoices("STAKING_TX_EXPIRATION_S")
+    )
+    min_claim_sun: NonNegativeInt = Field(
+        default=1_000_000, validation_alias=AliasChoices("STAKING_MIN_CLAIM_SUN")
     )
     replica_id: Word = Field(
         default_factory=_default_replica_id, validation_alias=AliasChoices("STAKING_REPLICA_ID")

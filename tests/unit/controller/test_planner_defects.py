@@ -511,3 +511,19 @@ def test_a_healthy_unfreezing_position_is_left_alone() -> None:
     observed = snapshot(unfreezing=[UnfreezingEntry(EN, 1000 * SUN, expire)])
     plan = run([unfreezing], observed)
     assert triggers(plan, unfreezing) == []
+
+
+def test_defect4_a_rejection_caused_by_a_dropped_companion_is_not_backed_off() -> None:
+    first = run([TO_CONTRACT], CONTRACT_SNAPSHOT)
+    (delegate,) = naming(first, Kind.DELEGATE, TO_CONTRACT.id)
+    rejected = _rejected_like(delegate, "rejected-1", CHAIN_T0 - 3000)
+    dropped_freeze = operation(
+        "dropped-freeze",
+        Kind.FREEZE,
+        [TO_CONTRACT],
+        {"frozen_balance": 1000 * SUN, "resource": "ENERGY"},
+        state=OperationState.EXPIRED,
+        expiration_ms=rejected.expiration_ms,
+    )
+    plan = run([TO_CONTRACT], CONTRACT_SNAPSHOT, [rejected, dropped_freeze])
+    assert len(naming(plan, Kind.DELEGATE, TO_CONTRACT.id)) == 1

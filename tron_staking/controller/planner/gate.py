@@ -18,7 +18,9 @@ Every rule asks the gate before it plans an action, in three steps:
 
 Rejections back off per intent (``backoff``): the same intent and the same ``basis`` (the
 spec generations and chain facts the decision rested on) is retried after one resync period,
-doubling per rejection, capped at ``max_backoff_s``; a new basis starts again.
+doubling per rejection, capped at ``max_backoff_s``; a new basis starts again. A rejection
+whose companion additive transaction of the same reconcile failed too (it rode with a freeze
+that was dropped) is not held against the intent.
 """
 
 from __future__ import annotations
@@ -132,7 +134,10 @@ def backoff(rnd: Round, key: str, basis: str) -> tuple[int, Operation] | None:
     rejected = [
         op
         for op in rnd.operations
-        if op.state is OperationState.REJECTED and op.intent_key == key and op.basis == basis
+        if op.state is OperationState.REJECTED
+        and op.intent_key == key
+        and op.basis == basis
+        and not _dependency_failed(rnd, op)
     ]
     if not rejected:
         return None
@@ -140,6 +145,19 @@ def backoff(rnd: Round, key: str, basis: str) -> tuple[int, Operation] | None:
     delay_s = rnd.policy.resync_period_s * 2 ** (len(rejected) - 1)
     retry_at = _rejected_at(last) + min(delay_s, rnd.policy.max_backoff_s) * 1000
     return (retry_at, last) if rnd.now < retry_at else None
+
+
+def _dependency_failed(rnd: Round, rejected: Operation) -> bool:
+    """True when an additive operation built in the same reconcile (same chain-time
+    expiration) failed too: the rejection says nothing about the intent itself (a vote or
+    delegate that rode with a freeze that was dropped)."""
+    return any(
+        op.intent_key != rejected.intent_key
+        and op.kind in ADDITIVE
+        and op.expiration_ms == rejected.expiration_ms
+        and op.state in (OperationState.EXPIRED, OperationState.REJECTED)
+        for op in rnd.operations
+    )
 
 
 def _rejected_at(op: Operation) -> int:
