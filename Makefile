@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test test-deep mutate lint typecheck layers unit bench clean
+.PHONY: dev test tronweb test-deep mutate lint typecheck layers unit bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,20 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-test: lint typecheck layers
-	$(BIN)/python -m pytest
+# TronWeb (tests/clients) from npm at the locked version, installed once per lock file into a
+# cache folder outside the tree; the test finds it through TRONWEB_PREFIX.
+TRONWEB_DIR    := tests/clients/tronweb
+TRONWEB_PREFIX ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tron-staking/tronweb-$(shell sha256sum $(TRONWEB_DIR)/package-lock.json | cut -c1-16)
+
+tronweb:
+	@test -f $(TRONWEB_PREFIX)/node_modules/tronweb/package.json || { \
+		command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm" >&2; exit 1; }; \
+		mkdir -p $(TRONWEB_PREFIX) && \
+		cp $(TRONWEB_DIR)/package.json $(TRONWEB_DIR)/package-lock.json $(TRONWEB_PREFIX)/ && \
+		npm ci --prefix $(TRONWEB_PREFIX) --no-audit --no-fund --no-update-notifier; }
+
+test: lint typecheck layers tronweb
+	TRONWEB_PREFIX=$(TRONWEB_PREFIX) $(BIN)/python -m pytest
 
 # The planner's property tests randomised, with 20x the examples of `make test`.
 test-deep: $(STAMP)

@@ -69,7 +69,7 @@ def _install(prefix: Path) -> None:
     for name in ("package.json", "package-lock.json"):
         shutil.copyfile(TRONWEB_DIR / name, prefix / name)
     result = subprocess.run(
-        [npm, "ci", "--prefix", str(prefix), "--no-audit", "--no-fund"],
+        [npm, "ci", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-update-notifier"],
         capture_output=True,
         text=True,
         timeout=INSTALL_TIMEOUT_S,
