@@ -77,6 +77,7 @@ class Chain:
         self.history: dict[int, tuple[int, State]] = {}
         self.included: dict[TxId, Inclusion] = {}
         self.known: set[TxId] = set()
+        """Transaction ids in the pool or in a block (a re-send answers DUP)."""
         self.next_maintenance_ms = (head_time_ms // st.MAINTENANCE_MS + 1) * st.MAINTENANCE_MS
         self._counter = 0
         for number in range(head_block - HISTORY_BLOCKS + 1, head_block + 1):
@@ -116,6 +117,7 @@ class Chain:
     def drop(self, txid: TxId) -> None:
         """The node lost ``txid`` from its pool (it will never be packed, and expires)."""
         self.pool = [tx for tx in self.pool if tx.txid != txid]
+        self.known.discard(txid)
         self._revalidate_pool()
 
     def mine(self, *, hold: Collection[TxId] = (), advance_ms: int = st.BLOCK_MS) -> None:
@@ -127,6 +129,7 @@ class Chain:
         remaining: list[Tx] = []
         for tx in self.pool:
             if tx.expiration_ms < block_time:
+                self.known.discard(tx.txid)
                 continue
             if tx.txid in hold:
                 remaining.append(tx)
@@ -135,6 +138,7 @@ class Chain:
             try:
                 receipt = actuators.process(self.state, tx.contract, tx.params, parent_time)
             except Rejected:
+                self.known.discard(tx.txid)
                 continue
             rescaled = tx.contract is Contract.UNFREEZE and self._votes_of(tx) != votes_before
             self.included[tx.txid] = Inclusion(tx, number, block_time, receipt.fee_sun, rescaled)
@@ -156,6 +160,7 @@ class Chain:
             try:
                 actuators.process(self.pending_state, tx.contract, tx.params, self.head_time_ms)
             except Rejected:
+                self.known.discard(tx.txid)
                 continue
             kept.append(tx)
         self.pool = kept
