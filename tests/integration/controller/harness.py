@@ -34,6 +34,8 @@ from tron_staking.signer.keystore import Keystore
 from tron_staking.store.client import MongoStore
 
 LEASE_TTL_S = 30.0
+SOLID_LAG_BLOCKS = 19
+"""The devnet's default (as on mainnet)."""
 CHAIN_TIMEOUT_S = 1.0
 """Short, so that the devnet's ``timeout`` faults cost a second, not ten."""
 
@@ -50,7 +52,7 @@ def stores_of(store: MongoStore) -> Stores:
     )
 
 
-def chain_client(devnet: Devnet) -> TronChainClient:
+def chain_client(devnet: Devnet, *, expiration_window_s: float = 60) -> TronChainClient:
     chain_settings = settings.load(
         {
             "TRON_HTTP_ENDPOINT": devnet.url,
@@ -63,7 +65,7 @@ def chain_client(devnet: Devnet) -> TronChainClient:
         endpoint, qps=chain_settings.qps, timeout_s=chain_settings.timeout_s, api_key=None
     )
     retry = ReadRetry(attempts=8, timeout_s=20.0, wait_initial_s=0.01, wait_max_s=0.2)
-    return TronChainClient(transport, expiration_window_s=60, read_retry=retry)
+    return TronChainClient(transport, expiration_window_s=expiration_window_s, read_retry=retry)
 
 
 @dataclasses.dataclass
