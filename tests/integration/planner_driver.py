@@ -7,6 +7,15 @@ it with ``tron_staking.chain.snapshot``, advance the in-flight operations from
 then build each action with tronpy, sign it with the owner's devnet key, broadcast it and
 keep it as an in-flight ``Operation``. Nothing is persisted: positions and operations live in
 memory. A node rejection is recorded (it is a finding about the planner) and stops ``run``.
+
+Blocks are mined by ``run``, never by a broadcast: several actions of one reconcile land in
+the same block, as on a real chain. With ``defer_broadcast`` an action is recorded (txid
+known, transaction signed) in one reconcile and broadcast only at the start of the next, so
+the planner also sees operations sitting ``recorded``; with ``reconciles_per_block`` above 1
+it sees them sitting ``broadcast`` too. ``effective_at`` and ``ready_at`` keep, per position,
+the first head block at which its state matched its target and at which it was Ready;
+``reached`` and ``final`` the first head block at which it was in a state, and at which it was
+in that state with every operation serving it final.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from typing import Any
 
 from tronpy import AsyncTron
 from tronpy import exceptions as tronpy_errors
-from tronpy.async_tron import AsyncTransactionBuilder
+from tronpy.async_tron import AsyncTransaction, AsyncTransactionBuilder
 
 from tests.support.devnet import Devnet, DevnetAccount
 from tron_staking.chain import snapshot
@@ -28,6 +37,7 @@ from tron_staking.domain.enums import (
     ConditionType,
     OperationState,
     StakingResourceType,
+    StakingStatusType,
 )
 from tron_staking.domain.enums import StakingOperationType as Kind
 from tron_staking.domain.history import TransitionRecord
@@ -59,6 +69,14 @@ class PlannerDriver:
     plans: list[planner.Plan] = dataclasses.field(default_factory=list)
     rejections: list[str] = dataclasses.field(default_factory=list)
     observed: AccountSnapshot | None = None
+    defer_broadcast: bool = False
+    unsent: list[tuple[OperationId, AsyncTransaction]] = dataclasses.field(default_factory=list)
+    effective_at: dict[PositionId, int] = dataclasses.field(default_factory=dict)
+    ready_at: dict[PositionId, int] = dataclasses.field(default_factory=dict)
+    reached: dict[tuple[PositionId, StakingStatusType], int] = dataclasses.field(
+        default_factory=dict
+    )
+    final: dict[tuple[PositionId, StakingStatusType], int] = dataclasses.field(default_factory=dict)
 
     @property
     def address(self) -> Address:
@@ -126,6 +144,7 @@ class PlannerDriver:
     # -- one reconcile ----------------------------------------------------------------------------
 
     async def reconcile(self) -> planner.Plan:
+        await self._broadcast_unsent()
         observed = await self.observe()
         now = _at(observed.head_block_time_ms)
         await self._advance_operations(observed, now)
@@ -142,10 +161,40 @@ class PlannerDriver:
             new, records = planner.apply_update(current, update, at=now)
             self.positions[new.id] = new.with_version(new.version + 1)
             self.history.extend(records)
+        self._measure(observed.head_block_number)
         for action in plan.actions:
             if not await self._execute(action, now):
                 break
         return plan
+
+    def _measure(self, head: int) -> None:
+        for p in self.positions.values():
+            self.reached.setdefault((p.id, p.state), head)
+            if not any(p.id in op.position_ids for op in self.in_flight()):
+                self.final.setdefault((p.id, p.state), head)
+            if p.state is p.target_state:
+                self.effective_at.setdefault(p.id, head)
+            if p.state is p.target_state and _ready(p):
+                self.ready_at.setdefault(p.id, head)
+
+    def forget_measurements(self) -> None:
+        self.effective_at.clear()
+        self.ready_at.clear()
+        self.reached.clear()
+        self.final.clear()
+
+    async def _broadcast_unsent(self) -> None:
+        now = _at(await self.devnet.head_time_ms())
+        unsent, self.unsent = self.unsent, []
+        for op_id, tx in unsent:
+            try:
+                await tx.broadcast()
+            except _REJECTIONS as exc:
+                self.rejections.append(f"{self.operations[op_id].kind.value}: {exc!r}")
+                continue
+            self.operations[op_id] = _fire(
+                self.operations[op_id], operation_machine.Trigger.SENT, now
+            )
 
     async def _advance_operations(self, observed: AccountSnapshot, now: dt.datetime) -> None:
         for op in self.in_flight():
@@ -215,6 +264,8 @@ class PlannerDriver:
 
     async def _execute(self, action: planner.Action, now: dt.datetime) -> bool:
         builder = self._build(action)
+        if self.defer_broadcast:
+            return await self._record(action, builder, now)
         try:
             ret = await self.devnet.send(builder, self.owner)
         except _REJECTIONS as exc:
@@ -231,9 +282,35 @@ class PlannerDriver:
             expiration_ms=int(builder._raw_data["expiration"]),
             at=now,
             reason=action.reason,
+            basis=action.basis,
         )
         op = _fire(op, operation_machine.Trigger.SENT, now)
         self.operations[op.id] = op
+        return True
+
+    async def _record(
+        self, action: planner.Action, builder: AsyncTransactionBuilder, now: dt.datetime
+    ) -> bool:
+        """Build and sign now, keep the operation ``recorded``, broadcast next reconcile."""
+        head_ms = await self.devnet.head_time_ms()
+        builder._raw_data["expiration"] = head_ms + 60_000
+        tx = await builder.build()
+        tx.sign(self.owner.key)
+        op = Operation.new(
+            kind=action.kind,
+            owner=self.address,
+            intent_key=action.intent_key,
+            position_ids=action.position_ids,
+            params=action.params,
+            position_votes=action.position_votes,
+            txid=TxId(tx.txid),
+            expiration_ms=head_ms + 60_000,
+            at=now,
+            reason=action.reason,
+            basis=action.basis,
+        )
+        self.operations[op.id] = op
+        self.unsent.append((op.id, tx))
         return True
 
     # -- the loop ---------------------------------------------------------------------------------
@@ -243,15 +320,17 @@ class PlannerDriver:
             p.state is p.target_state and _ready(p) for p in self.positions.values()
         )
 
-    async def run(self, max_rounds: int) -> int:
-        """Reconcile and mine one block per round until converged; the rounds it took.
+    async def run(self, max_rounds: int, *, reconciles_per_block: int = 1) -> int:
+        """Reconcile (``reconciles_per_block`` times) and mine one block per round until
+        converged; the rounds it took.
 
         Stops early on a rejection; returns ``max_rounds + 1`` if it did not converge."""
         for round_number in range(1, max_rounds + 1):
-            await self.reconcile()
+            for _ in range(reconciles_per_block):
+                await self.reconcile()
             if self.rejections:
                 return max_rounds + 1
-            if self.converged():
+            if self.converged() and not self.unsent:
                 return round_number
             await self.devnet.mine(1)
         return max_rounds + 1

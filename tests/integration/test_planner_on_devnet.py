@@ -32,11 +32,16 @@ BANDWIDTH = StakingResourceType.BANDWIDTH
 SOLID_LAG_BLOCKS = 19
 """The devnet's default, as on mainnet: an operation is final (and its position Ready) only
 once its block is solid."""
-MAX_ROUNDS = 3 * 3 + SOLID_LAG_BLOCKS + 10
-"""Reconciles (one mined block each) to converge: three dependent steps of a block or two,
-the wait for the last one to solidify, and slack."""
-UNSTAKE_ROUNDS = 2 * (3 + SOLID_LAG_BLOCKS) + 10
-"""Undelegate and re-vote, then (once the re-vote is final) the unfreeze, and its finality."""
+MAX_ROUNDS = SOLID_LAG_BLOCKS + 10
+"""Rounds (one mined block each) to converge: everything lands in one block, then waits
+for it to become solid; with slack."""
+UNSTAKE_ROUNDS = SOLID_LAG_BLOCKS + 10
+"""Undelegate, re-vote and unfreeze land in one block, then wait for finality; with slack."""
+EFFECTIVE_TARGET_BLOCKS = 2
+"""Issue 8, Build 1: declared freeze, votes and delegation take effect on the head in one
+block (two when the dependency guard makes the delegate wait for its freeze)."""
+FINAL_TARGET_BLOCKS = SOLID_LAG_BLOCKS + 2
+"""… and are final (Ready) within the solid lag plus two blocks; so is an unstake."""
 UNFREEZE_DELAY_S = 14 * 86_400
 
 
@@ -58,7 +63,9 @@ async def _settle(driver: PlannerDriver, max_rounds: int) -> int:
     return max_rounds + 1
 
 
-async def test_declare_converge_unstake_withdraw(devnet: Devnet, tron: AsyncTron) -> None:
+async def test_declare_converge_unstake_withdraw(
+    devnet: Devnet, tron: AsyncTron, record_property: Any
+) -> None:
     owner, receiver_account = devnet.accounts[0], devnet.accounts[1]
     receiver = Address(receiver_account.address)
     w0, w1, w2 = (Address(w.address) for w in devnet.witnesses[:3])
@@ -91,13 +98,26 @@ async def test_declare_converge_unstake_withdraw(devnet: Devnet, tron: AsyncTron
         position_id=PositionId("pos_bandwidth"),
     )
     driver = PlannerDriver(
-        devnet, tron, owner, positions={energy.id: energy, bandwidth.id: bandwidth}
+        devnet,
+        tron,
+        owner,
+        positions={energy.id: energy, bandwidth.id: bandwidth},
+        defer_broadcast=True,
     )
 
     # -- declare: the chain converges to the declaration -----------------------------------------
-    rounds = await driver.run(MAX_ROUNDS)
+    # two reconciles per block, each action recorded in one and broadcast in the next: the
+    # planner sees every operation sit `recorded`, then `broadcast`, and sends nothing twice
+    rounds = await driver.run(MAX_ROUNDS, reconciles_per_block=2)
     assert driver.rejections == []
     assert rounds <= MAX_ROUNDS, driver.not_ready()
+    effective = max(driver.effective_at[p] for p in (energy.id, bandwidth.id)) - start_block
+    final = max(driver.ready_at[p] for p in (energy.id, bandwidth.id)) - start_block
+    record_property("declare_effective_blocks", effective)
+    record_property("declare_ready_blocks", final)
+    print(f"declare: effective after {effective} block(s), Ready after {final} block(s)")
+    assert effective <= EFFECTIVE_TARGET_BLOCKS
+    assert final <= FINAL_TARGET_BLOCKS
     assert driver.positions[energy.id].state is StakingStatusType.DELEGATED
     assert driver.positions[bandwidth.id].state is StakingStatusType.VOTING
 
@@ -137,7 +157,10 @@ async def test_declare_converge_unstake_withdraw(devnet: Devnet, tron: AsyncTron
     # -- unstake ENERGY: undelegate → re-vote → unfreeze -------------------------------------------
     last_block = max(tx["block"] for tx in sent)
     unstake_at = dt.datetime.fromtimestamp(observed.head_block_time_ms / 1000, tz=dt.UTC)
+    unstake_block = (await driver.observe()).head_block_number
     driver.positions[energy.id] = driver.positions[energy.id].with_unstake_requested(at=unstake_at)
+    driver.forget_measurements()
+    driver.defer_broadcast = False
     assert await _settle(driver, UNSTAKE_ROUNDS) <= UNSTAKE_ROUNDS, (
         driver.rejections,
         driver.not_ready(),
@@ -153,10 +176,17 @@ async def test_declare_converge_unstake_withdraw(devnet: Devnet, tron: AsyncTron
         "UnfreezeBalanceV2Contract",
     ]
     undelegated, voted, unfrozen = (tx["block"] for tx in unstaking)
-    # the re-vote needs nothing from the undelegate (delegated stake still counts as tron
-    # power); the unfreeze waits for the re-vote, so that java-tron's rescaling has nothing
-    # to take from the other position's votes
-    assert undelegated <= voted < unfrozen
+    # one block, in the order sent: the re-vote lands before the unfreeze, so java-tron's
+    # rescaling has nothing to take from the other position's votes
+    assert undelegated == voted == unfrozen == unstake_block + 1
+    unfreezing = (energy.id, StakingStatusType.UNFREEZING)
+    unstake_effective = driver.reached[unfreezing] - unstake_block
+    unstake_final = driver.final[unfreezing] - unstake_block
+    record_property("unstake_effective_blocks", unstake_effective)
+    record_property("unstake_final_blocks", unstake_final)
+    print(f"unstake: unfreezing after {unstake_effective} block(s), final after {unstake_final}")
+    assert unstake_effective == 1
+    assert unstake_final <= FINAL_TARGET_BLOCKS
     observed = await driver.observe()
     assert observed.delegations == ()
     assert observed.votes_by_witness == {w2: 500}
