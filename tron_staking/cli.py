@@ -2,7 +2,8 @@
 
 Each command builds the settings once with :func:`tron_staking.settings.load` from
 ``os.environ``, configures logging, builds what it needs and passes the settings down.
-Commands of this build: ``migrate``, ``config``, ``version``, ``keys import|list|remove``.
+Commands of this build: ``migrate``, ``config``, ``version``, ``keys import|list|remove``,
+``serve --role controller|api|all``.
 
 Exit codes: 0 success; 1 a dependency failed (MongoDB unreachable, an index in the way);
 2 invalid configuration or usage. Known failures print one ``error: ...`` line on stderr,
@@ -11,6 +12,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import json
@@ -23,6 +25,7 @@ import anyio
 import typer
 
 from tron_staking import __version__, settings
+from tron_staking.controller import service
 from tron_staking.domain import addresses
 from tron_staking.domain.addresses import Address
 from tron_staking.errors import (
@@ -202,6 +205,27 @@ def keys_remove(address: Annotated[str, typer.Argument(help="The owner address (
     if not removed:
         raise _fail(f"no signing key is stored for {owner}", 1)
     typer.echo(f"removed the key of {owner}")
+
+
+@app.command()
+def serve(
+    role: Annotated[
+        service.Role,
+        typer.Option("--role", help="controller, api, or all (the API part arrives later)."),
+    ] = service.Role.ALL,
+) -> None:
+    """Run the controller loop and the health/metrics endpoints until SIGTERM."""
+    config = _load_settings()
+    known_secrets = logging.secret_values(config)
+    with contextlib.suppress(ConfigurationError):  # without a KEK, serve runs keyless
+        known_secrets.append(kek.load(config.keys).base64())
+    logging.configure(config.logging, known_secrets=known_secrets)
+    try:
+        anyio.run(service.serve, config, role)
+    except ConfigurationError as exc:
+        raise _fail(str(exc), 2) from None
+    except StoreUnavailableError as exc:
+        raise _store_unreachable(config, exc) from None
 
 
 def main() -> None:

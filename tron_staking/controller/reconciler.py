@@ -32,6 +32,7 @@ import enum
 from collections.abc import Sequence
 from typing import cast
 
+import anyio
 import structlog
 
 from tron_staking.chain.ports import ChainClient
@@ -60,6 +61,10 @@ _log = structlog.get_logger(__name__)
 
 CONFLICT_RETRY_S = 1.0
 """Look again this soon after a conflict (a concurrent spec change, a lease held elsewhere)."""
+
+
+RELEASE_TIMEOUT_S = 5.0
+"""How long a release may take, even during shutdown."""
 
 
 class Outcome(enum.StrEnum):
@@ -111,6 +116,7 @@ class Reconciler:
         *,
         holder: str,
         lease_ttl_s: float,
+        renew_every_s: float | None = None,
         policy: planner.PlannerPolicy | None = None,
     ) -> None:
         self._stores = stores
@@ -119,6 +125,7 @@ class Reconciler:
         self._clock = clock
         self._holder = holder
         self._lease_ttl_s = lease_ttl_s
+        self._renew_every_s = renew_every_s or lease_ttl_s / 3
         self._policy = policy or planner.PlannerPolicy()
         self._operations = OperationLog(stores.operations)
         self._executor = Executor(chain, signer, self._operations, stores.leases)
@@ -129,12 +136,32 @@ class Reconciler:
         return self._holder
 
     async def reconcile(self, owner: Address) -> ReconcileResult:
-        """Reconcile ``owner`` once; never raises for a lease held elsewhere, a lost lease, a
-        conflict or a transient failure — they are outcomes."""
+        """Reconcile ``owner`` once, renewing its lease meanwhile; never raises for a lease
+        held elsewhere, a lost lease, a conflict or a transient failure — they are outcomes."""
         try:
             lease = await self._stores.leases.acquire(owner, self._holder, self._lease_ttl_s)
         except LeaseLostError as exc:
             return ReconcileResult(owner, Outcome.CONFLICT, CONFLICT_RETRY_S, message=str(exc))
+        async with anyio.create_task_group() as renewal:
+            renewal.start_soon(self._keep_renewed, lease)
+            result = await self._sorted(owner, lease)
+            renewal.cancel_scope.cancel()
+        return result
+
+    async def _keep_renewed(self, lease: Lease) -> None:
+        """Renew ``lease`` every ``renew_every_s`` while the reconcile runs; stop once lost
+        (the fenced writes then fail on their own)."""
+        while True:
+            await anyio.sleep(self._renew_every_s)
+            try:
+                await self._stores.leases.renew(lease, self._lease_ttl_s)
+            except LeaseLostError:
+                return
+            except TransientError as exc:
+                _log.warning("lease not renewed", owner=lease.owner, error=str(exc))
+
+    async def _sorted(self, owner: Address, lease: Lease) -> ReconcileResult:
+        """The reconcile under ``lease``, its expected failures sorted into outcomes."""
         try:
             return await self._under_lease(owner, lease)
         except (LeaseLostError, VersionConflictError, InvalidTransitionError) as exc:
@@ -144,7 +171,9 @@ class Reconciler:
             _log.warning("reconcile failed, will retry", owner=owner, error=str(exc))
             return ReconcileResult(owner, Outcome.ERROR, exc.retry_after_s, message=str(exc))
         finally:
-            await self._release(lease)
+            # Also on cancellation (shutdown): give the owner up at once rather than at expiry.
+            with anyio.move_on_after(RELEASE_TIMEOUT_S, shield=True):
+                await self._release(lease)
 
     async def _release(self, lease: Lease) -> None:
         try:

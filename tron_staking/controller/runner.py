@@ -1,0 +1,227 @@
+"""The controller loop of one replica: one anyio task group around the work queue.
+
+:class:`Runner` runs, until :meth:`Runner.stop` or cancellation:
+
+* ``workers`` workers (``STAKING_WORKERS``) taking owners from the
+  :class:`~tron_staking.controller.workqueue.WorkQueue` — deduplicated, one worker per owner —
+  and reconciling them; each result requeues the owner after its ``requeue_after_s`` (errors
+  back off exponentially);
+* a poller that queues the owners whose ``next_reconcile_at`` is due
+  (``STAKING_POLL_INTERVAL_S``);
+* a slow resync that queues every owner with an active position
+  (``STAKING_RESYNC_INTERVAL_S``; also once at start-up): drift detection;
+* a listener for wake-ups on Redis pub/sub (the API publishes one on every spec change); with
+  no Redis the poller alone finds the work, a little later.
+
+The lease of each owner is taken, renewed and released by the reconciler, under this
+replica's id. The metrics are updated here — the loop wrapper — and nowhere in the business
+logic. :meth:`stop` closes the queue: workers finish the reconcile they are in and return,
+which is how SIGTERM drains (the pipeline is crash-safe, so cancelling instead is safe too).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import anyio.abc
+import structlog
+
+from tron_staking.cache.ports import Cache
+from tron_staking.controller.reconciler import Outcome, Reconciler, ReconcileResult
+from tron_staking.controller.workqueue import QueueClosedError, WorkQueue
+from tron_staking.domain.addresses import Address
+from tron_staking.domain.enums import StakingOperationType, StakingStatusType
+from tron_staking.errors import TransientError
+from tron_staking.observability.metrics import Metrics
+from tron_staking.store.ports import Clock, VersionedStore
+
+_log = structlog.get_logger(__name__)
+
+MAX_ERROR_BACKOFF_S = 300.0
+_PAGE = 500
+_INCLUSION_COUNTERS = {
+    StakingOperationType.FREEZE.value: "freezes_total",
+    StakingOperationType.UNFREEZE.value: "unfreezes_total",
+    StakingOperationType.CLAIM_REWARDS.value: "rewards_claimed_total",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class RunnerSettings:
+    """The loop's tunables (from ``ControllerSettings``)."""
+
+    workers: int = 4
+    poll_interval_s: float = 1.0
+    resync_interval_s: float = 300.0
+
+
+class Runner:
+    """One replica's controller loop (see the module docstring)."""
+
+    def __init__(
+        self,
+        reconciler: Reconciler,
+        positions: VersionedStore,
+        cache: Cache,
+        metrics: Metrics,
+        clock: Clock,
+        settings: RunnerSettings | None = None,
+    ) -> None:
+        self._reconciler = reconciler
+        self._positions = positions
+        self._cache = cache
+        self._metrics = metrics
+        self._clock = clock
+        self._settings = settings or RunnerSettings()
+        self.queue = WorkQueue()
+        self._failures: dict[str, int] = {}
+        self._states: dict[str, dict[str, int]] = {}
+        self._working = 0
+        self.last_reconcile_at: float | None = None
+
+    @property
+    def replica_id(self) -> str:
+        return self._reconciler.holder
+
+    async def run(
+        self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Run until :meth:`stop` drains the workers (or the caller cancels); started (for
+        ``TaskGroup.start``) once every task runs."""
+        _log.info("controller starting", replica_id=self.replica_id, workers=self._settings.workers)
+        async with anyio.create_task_group() as outer:
+            helpers = anyio.CancelScope()
+            outer.start_soon(self._helpers, helpers)
+            async with anyio.create_task_group() as workers:
+                for _ in range(self._settings.workers):
+                    workers.start_soon(self._worker)
+                task_status.started()
+            helpers.cancel()  # every worker returned: the queue was closed
+        _log.info("controller stopped", replica_id=self.replica_id)
+
+    def stop(self) -> None:
+        """Stop taking work; workers finish their current reconcile, then :meth:`run` returns."""
+        self.queue.close()
+
+    async def _helpers(self, scope: anyio.CancelScope) -> None:
+        with scope:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._every, self._settings.poll_interval_s, self._queue_due)
+                tg.start_soon(self._every, self._settings.resync_interval_s, self._queue_active)
+                if self._cache.enabled:
+                    tg.start_soon(self._listen)
+
+    # -- finding work ---------------------------------------------------------------------------
+
+    async def _every(self, period_s: float, step: Callable[[], Awaitable[None]]) -> None:
+        while not self.queue.closed:
+            try:
+                await step()
+            except TransientError as exc:
+                _log.warning("controller poll failed", error=str(exc))
+            await anyio.sleep(period_s)
+
+    async def _queue_due(self) -> None:
+        """Queue every owner with a position whose ``next_reconcile_at`` has come."""
+        await self._queue_owners({"next_reconcile_at": {"$lte": self._clock.now()}})
+
+    async def _queue_active(self) -> None:
+        """Queue every owner with a position that is not withdrawn."""
+        await self._queue_owners({})
+
+    async def _queue_owners(self, extra: dict[str, Any]) -> None:
+        query = {"state": {"$ne": StakingStatusType.WITHDRAWN.value}, **extra}
+        cursor: str | None = None
+        while True:
+            page = await self._positions.find(query, limit=_PAGE, cursor=cursor)
+            for raw in page.items:
+                self.queue.add(str(raw["owner"]))
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        self._metrics.workqueue_depth.set(len(self.queue))
+
+    async def _listen(self) -> None:
+        async with self._cache.subscribe_wake() as wakes:
+            async for owner in wakes:
+                self.queue.add(owner)
+                self._metrics.workqueue_depth.set(len(self.queue))
+
+    # -- doing work -----------------------------------------------------------------------------
+
+    async def _worker(self) -> None:
+        while True:
+            try:
+                owner = await self.queue.get()
+            except QueueClosedError:
+                return
+            self._working += 1
+            self._metrics.leases_held.set(self._working)
+            try:
+                result = await self._reconcile(owner)
+            finally:
+                self._working -= 1
+                self._metrics.leases_held.set(self._working)
+                self.queue.done(owner)
+            self._requeue(result)
+            self._metrics.workqueue_depth.set(len(self.queue))
+
+    async def _reconcile(self, owner: str) -> ReconcileResult:
+        started = time.perf_counter()
+        try:
+            result = await self._reconciler.reconcile(Address(owner))
+        except Exception as exc:
+            # A defect in one owner's reconcile must not stop the others: it is logged and
+            # retried with back-off like any error.
+            _log.exception("reconcile crashed", owner=owner)
+            result = ReconcileResult(Address(owner), Outcome.ERROR, 1.0, message=repr(exc))
+        self._observe(result, time.perf_counter() - started)
+        return result
+
+    def _requeue(self, result: ReconcileResult) -> None:
+        owner = result.owner
+        if result.outcome is Outcome.ERROR:
+            failures = self._failures.get(owner, 0) + 1
+            self._failures[owner] = failures
+            delay = min(
+                max(result.requeue_after_s or 1.0, 2.0 ** (failures - 1)), MAX_ERROR_BACKOFF_S
+            )
+            self.queue.add(owner, delay_s=delay)
+            return
+        self._failures.pop(owner, None)
+        if result.requeue_after_s is not None:
+            self.queue.add(owner, delay_s=result.requeue_after_s)
+
+    def _observe(self, result: ReconcileResult, duration_s: float) -> None:
+        """Every metric a reconcile moves (the loop wrapper's job)."""
+        m = self._metrics
+        self.last_reconcile_at = time.time()
+        m.reconcile_total.labels(result=result.outcome.value).inc()
+        m.reconcile_duration_seconds.observe(duration_s)
+        for event in result.events:
+            m.transactions_total.labels(kind=event.kind, result=event.result).inc()
+            counter = _INCLUSION_COUNTERS.get(event.kind)
+            if counter is not None and event.result == "included":
+                getattr(m, counter).inc()
+        if result.drift_findings:
+            m.drift_detected_total.inc(result.drift_findings)
+        if result.head_lag_blocks is not None:
+            m.chain_head_lag_blocks.set(result.head_lag_blocks)
+        if result.outcome in (Outcome.SUCCESS, Outcome.REQUEUE):
+            self._states[result.owner] = dict(result.positions)
+            self._publish_states()
+
+    def _publish_states(self) -> None:
+        totals = {state.value: 0 for state in StakingStatusType}
+        for counts in self._states.values():
+            for state, count in counts.items():
+                totals[state] = totals.get(state, 0) + count
+        for state, count in totals.items():
+            self._metrics.positions.labels(state=state).set(count)
+        self._metrics.active_records.set(
+            sum(c for s, c in totals.items() if s != StakingStatusType.WITHDRAWN.value)
+        )

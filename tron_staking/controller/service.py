@@ -1,0 +1,187 @@
+"""The composition root of ``tron-staking serve``: builds every part from the settings, runs
+the controller loop and the probe endpoints in one task group, and drains on SIGTERM.
+
+Called by the CLI only. Built here, once per process, and passed down: the wall clock, the
+MongoDB store (indexes ensured), the cache (Redis, or the stand-in), the chain client with
+its read cache, the keystore (or, without a KEK, a signer that has no keys: owners are then
+observed and planned, and their positions stall with ``NoSigningKey``), a fresh Prometheus
+registry. stamina's retry hooks are set to log only, so nothing registers on
+prometheus_client's global registry.
+
+On SIGTERM or SIGINT the runner stops taking work and its workers finish the reconcile they
+are in; after ``DRAIN_TIMEOUT_S`` the rest is cancelled (safe: the pipeline survives a crash
+at any step). The HTTP server stops with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import signal
+from collections.abc import Iterator
+
+import anyio
+import stamina.instrumentation
+import structlog
+import uvicorn
+
+from tron_staking.cache.chain_reads import ChainReadCache
+from tron_staking.cache.factory import create_cache
+from tron_staking.cache.ports import Cache
+from tron_staking.chain.client import TronChainClient
+from tron_staking.controller import planner, probes, reconciler, runner
+from tron_staking.domain.addresses import Address
+from tron_staking.domain.ids import TxId
+from tron_staking.errors import ConfigurationError, SigningKeyMissingError, StakingError
+from tron_staking.observability.metrics import Metrics
+from tron_staking.settings import Settings
+from tron_staking.signer import kek
+from tron_staking.signer.keystore import Keystore
+from tron_staking.signer.ports import Signer
+from tron_staking.store.client import MongoStore
+from tron_staking.store.clock import WallClock
+
+_log = structlog.get_logger(__name__)
+
+DRAIN_TIMEOUT_S = 20.0
+"""How long workers may take to finish their reconcile after SIGTERM."""
+
+
+class Role(enum.StrEnum):
+    CONTROLLER = "controller"
+    API = "api"
+    ALL = "all"
+
+
+class NoKeySigner:
+    """The signer when no KEK is configured: it has no key for anyone."""
+
+    async def has_key(self, owner: Address) -> bool:
+        return False
+
+    async def sign(self, owner: Address, txid: TxId) -> str:
+        raise SigningKeyMissingError(f"no signing key is stored for {owner} (no KEK configured)")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: this process's task group owns SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _signer(config: Settings, store: MongoStore) -> Signer:
+    try:
+        return Keystore(store.signing_keys, kek.load(config.keys))
+    except ConfigurationError as exc:
+        _log.warning("no signing keys: positions will stall with NoSigningKey", reason=str(exc))
+        return NoKeySigner()
+
+
+async def serve(config: Settings, role: Role) -> None:
+    """Run ``role`` until SIGTERM/SIGINT. Raises ConfigurationError for unusable settings and
+    StoreUnavailableError when MongoDB cannot be reached at start-up."""
+    stamina.instrumentation.set_on_retry_hooks([stamina.instrumentation.StructlogOnRetryHook])
+    clock = WallClock()
+    metrics = Metrics()
+    started = anyio.Event()
+    store = MongoStore.connect(config.mongo, clock)
+    cache = create_cache(config.redis)
+    async with contextlib.AsyncExitStack() as resources:
+        resources.push_async_callback(store.close)
+        resources.push_async_callback(cache.aclose)
+        await store.ping()
+        await store.ensure_indexes()
+        loop = None
+        if role is not Role.API and config.controller.enabled:
+            chain = _chain(config, cache)
+            resources.push_async_callback(chain.aclose)
+            loop = _controller(config, store, chain, cache, metrics, clock)
+
+        async def ready() -> bool:
+            if not started.is_set():
+                return False
+            try:
+                await store.ping()
+            except StakingError:
+                return False
+            return True
+
+        app = probes.create_app(metrics, ready)
+        server = _Server(
+            uvicorn.Config(
+                app, host=config.api.host, port=config.api.port, log_config=None, lifespan="off"
+            )
+        )
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(server.serve)
+            if loop is not None:
+                await tg.start(loop.run)
+            started.set()
+            _log.info("serving", role=role.value, port=config.api.port)
+            await _until_signal(tg.cancel_scope, loop, server)
+
+
+def _chain(config: Settings, cache: Cache) -> TronChainClient:
+    return TronChainClient.from_settings(
+        config.chain,
+        expiration_window_s=config.controller.tx_expiration_s,
+        cache=ChainReadCache(cache) if cache.enabled else None,
+    )
+
+
+def _controller(
+    config: Settings,
+    store: MongoStore,
+    chain: TronChainClient,
+    cache: Cache,
+    metrics: Metrics,
+    clock: WallClock,
+) -> runner.Runner:
+    """The controller loop over ``store`` and ``chain``."""
+    controller = config.controller
+    stores = reconciler.Stores(
+        positions=store.positions,
+        operations=store.operations,
+        transitions=store.transitions,
+        leases=store.leases,
+        delegations=store.delegations,
+        votes=store.votes,
+        rewards=store.rewards,
+    )
+    policy = planner.PlannerPolicy(resync_period_s=int(controller.resync_interval_s))
+    owner_reconciler = reconciler.Reconciler(
+        stores,
+        chain,
+        _signer(config, store),
+        clock,
+        holder=controller.replica_id,
+        lease_ttl_s=controller.lease_ttl_s,
+        policy=policy,
+    )
+    return runner.Runner(
+        owner_reconciler,
+        store.positions,
+        cache,
+        metrics,
+        clock,
+        runner.RunnerSettings(
+            workers=controller.workers,
+            poll_interval_s=controller.poll_interval_s,
+            resync_interval_s=controller.resync_interval_s,
+        ),
+    )
+
+
+async def _until_signal(
+    scope: anyio.CancelScope, loop: runner.Runner | None, server: uvicorn.Server
+) -> None:
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for signum in signals:
+            _log.info("stopping", signal=signal.Signals(signum).name)
+            break
+    if loop is not None:
+        loop.stop()
+    server.should_exit = True
+    scope.deadline = anyio.current_time() + DRAIN_TIMEOUT_S
