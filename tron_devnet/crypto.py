@@ -145,6 +145,6 @@ def recover_address(txid: bytes, signature: bytes) -> bytes:
         raise SignatureError("Header byte out of range: " + str(sig[64] + 27))
     try:
         public_key = coincurve.PublicKey.from_signature_and_message(bytes(sig), txid, hasher=None)
-    except Exception as exc:  # coincurve raises plain Exception/ValueError subclasses
+    except ValueError as exc:  # coincurve: unparsable signature or no recoverable point
         raise SignatureError(str(exc) or "Invalid point compression") from exc
     return public_key_to_address(public_key)
