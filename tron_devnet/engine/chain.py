@@ -26,7 +26,12 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from tron_devnet import actuators, crypto, params, rewards, state
-from tron_devnet.actuators import Actuators, ContractValidateError, Receipt
+from tron_devnet.actuators import (
+    Actuators,
+    ContractValidateError,
+    Receipt,
+    default_actuators,
+)
 from tron_devnet.engine import (
     blocks,
     genesis_state,
@@ -101,7 +106,7 @@ class Chain:
         self._lock = threading.RLock()
         self._genesis = genesis
         self.params: dict[str, int] = params.chain_parameters(genesis.chain_parameters)
-        table = _default_actuators() if actuators is None else actuators
+        table = default_actuators() if actuators is None else actuators
         guards = frozenset(witness.address for witness in genesis.witnesses)
         self._rules = pipeline.Rules(self.params, table, guards)
         self._witness_keys = {
@@ -595,7 +600,3 @@ class Chain:
             data.get("credits", [])
         )
         return chain
-
-
-def _default_actuators() -> Actuators:
-    return actuators.default_actuators()
