@@ -206,12 +206,6 @@ class Round:
     def active(self, *states: StakingStatusType) -> list[Work]:
         return [w for w in self.works.values() if not states or w.state in states]
 
-    def unresolved_of(self, *kinds: StakingOperationType) -> list[Operation]:
-        return [op for op in self.unresolved if op.kind in kinds]
-
-    def non_final(self) -> list[Operation]:
-        return [op for op in self.operations if op.in_flight]
-
     def planned(self, kind: StakingOperationType) -> list[Action]:
         return [a for a in self.actions if a.kind is kind]
 

@@ -108,8 +108,6 @@ def plan_delegations(rnd: Round) -> None:
         wanted = w.position.spec.delegate
         if wanted is None or w.unstaking or w.location is not Location.POOL:
             continue
-        if w.state not in (State.PENDING, State.FROZEN, State.VOTING, State.DELEGATED):
-            continue
         group = (wanted.receiver, w.resource, wanted.lock, wanted.effective_lock_period_blocks)
         groups.setdefault(group, []).append(w)
     planned_keys: set[str] = set()

@@ -107,9 +107,6 @@ def plan_withdraw_expired(rnd: Round) -> None:
     if gate.intent_in_flight(rnd, key) is not None:
         gate.admit(rnd, Kind.WITHDRAW_EXPIRE_UNFREEZE, key, claimable, "withdraw")
         return
-    if rnd.unresolved_of(Kind.UNFREEZE):
-        rnd.wait("UnfreezeInFlight", "the unfreeze in flight sweeps matured entries", claimable)
-        return
     why = "matured unstakes" if claimable else "balance for pending freezes"
     emit(
         rnd,
