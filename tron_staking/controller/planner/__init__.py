@@ -33,19 +33,23 @@ Rules (issue 8; design §4–§5):
   it names, as the matching inclusion trigger. ``state`` follows inclusion on the head.
 * **Trustworthy evidence.** ``observed.exists`` False for an owner with managed stake or
   landed operations is a read fault (TRON accounts cannot be deleted): no decision, condition
-  ``Progressing``/``ReadFault``, requeue one block. A snapshot that contradicts an operation
-  included at or below its head (a lagging node) is stale: no decision, requeue one block.
-  Drift (stake, delegation, votes or an unfreeze entry the positions hold and the chain lacks)
-  is acted on only when ``confirmation`` shows the same drift; otherwise
-  ``needs_confirmation``.
+  ``Progressing``/``ReadFault``, requeue one block. Drift (stake, delegation, votes or an
+  unfreeze entry the positions hold and the chain lacks) is acted on only when
+  ``confirmation`` shows the same drift; until then the round is held: no transition, no
+  action, ``Progressing``/``AwaitingConfirmation``, requeue one block, ``needs_confirmation``.
+  A snapshot that lacks the effect of an operation included at or below its head (a lagging
+  node) shows as such drift, and no confirmation can agree while the operation is above the
+  confirming snapshot's head — so a stale snapshot yields no decision, only a requeue.
 * **Exactly once per position.** No new additive action (freeze, unfreeze, delegate,
   undelegate) names a position that a non-final additive operation of the same kind already
   names, whatever its intent key; no action reuses the intent key of a non-final operation.
   Finality is waited for only before sending the same intent again.
 * **One-block convergence.** Independent intents go out in the same reconcile, in the order
-  undelegate → vote → unfreeze → withdraw → claim → freeze → vote → delegate. A delegate (or
-  unfreeze) rides with the freeze (or undelegate) it depends on only if the frozen pool
-  without that pending transaction could not cover it; else it waits for its inclusion.
+  undelegate → withdraw → claim → freeze → vote → unfreeze → delegate (``rules.SEND_ORDER``;
+  java-tron applies a block's transactions in that order). A delegate (or unfreeze) rides
+  with the freeze (or undelegate) it depends on only if the frozen pool without that pending
+  transaction could not cover it; else it waits for its inclusion (``gate.DEPENDS_ON``). A
+  re-vote goes out in the same reconcile as the unfreeze it prepares, never earlier.
 * **One resource ledger** (balance, staked and free bandwidth, frozen pool, delegatable,
   undelegatable, tron power, votes) with every unresolved operation's effect and every action
   already planned applied; a limit that may resolve becomes ``Stalled`` with a retry time.
