@@ -7,7 +7,9 @@ steps below with the client's own builders, mines one block after each step and 
 client (owner and receiver accounts, the owner→receiver delegation records, the owner's
 reward). ``check_life`` replays the plan on a small ledger of expected values and requires
 every snapshot to equal it exactly — balances, frozenV2, votes, delegations, unfreezing
-entries (with their expiry times) — and every receipt to carry the exact amounts.
+entries (with their expiry times) — and every receipt to carry the exact amounts. The claimed
+reward is computed here from the reference's reward rules and chain facts read from the node
+(chain parameters, witness votes, brokerage, the producers of the rewarded cycle's blocks).
 
 The amounts are chosen so that every vote rescale is exact in binary floating point (the
 node rescales with doubles): votes 3000/1000 against tron power 3200 and then 3100.
@@ -16,11 +18,13 @@ node rescales with doubles): votes 3000/1000 against tron power 3200 and then 31
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import base58
+
+Post = Callable[[str, Any], Awaitable[Any]]
 
 TRX = 1_000_000
 DAY_MS = 86_400_000
@@ -86,7 +90,43 @@ class Step:
     receiver: dict[str, Any]
     delegation: dict[str, Any]
     reward_sun: int
+    head_number: int
     head_time_ms: int
+
+
+@dataclass(frozen=True)
+class RewardFacts:
+    """Chain facts that decide the voters' reward of one maintenance cycle, read from the node
+    (chain parameters, witnesses, brokerage and the producers of the cycle's blocks)."""
+
+    block_pay_sun: int  # getWitnessPayPerBlock, to the producer
+    standby_pay_sun: int  # getWitness127PayPerBlock, over the top 127 by votes
+    vote_counts: dict[str, int]  # witness (hex) -> votes in force during the cycle
+    brokerage_pct: dict[str, int]  # witness (hex) -> brokerage of the cycle
+    producers: list[str]  # producer (hex) of each block of the cycle
+
+
+VI_DECIMAL = 10**18
+STANDBY_WITNESSES = 127
+
+
+def expected_reward(facts: RewardFacts, votes: Mapping[str, int]) -> int:
+    """A voter's reward for one cycle, from the reference (§8): every block pays the producer
+    and, split by votes, the top 127 witnesses; each payment keeps the witness's brokerage
+    ``(long)(pct/100 × pay)`` and pools the rest; at maintenance the pool becomes
+    ``Vi = pool × 10^18 / votes`` (integer) and a voter gets ``Vi × its votes / 10^18``."""
+    standby = sorted(facts.vote_counts.values(), reverse=True)[:STANDBY_WITNESSES]
+    vote_sum = sum(count for count in standby if count > 0)
+    each_vote_pay = facts.standby_pay_sun / vote_sum
+    reward = 0
+    for witness, my_votes in votes.items():
+        keep = facts.brokerage_pct[witness] / 100
+        pays = [int(facts.vote_counts[witness] * each_vote_pay)] * len(facts.producers)
+        pays += [facts.block_pay_sun for producer in facts.producers if producer == witness]
+        pool = sum(pay - int(keep * pay) for pay in pays)
+        vi = pool * VI_DECIMAL // facts.vote_counts[witness]
+        reward += vi * my_votes // VI_DECIMAL
+    return reward
 
 
 @dataclass
@@ -190,8 +230,9 @@ def _tron_power_trx(ledger: Ledger) -> int:
 class LifeCheck:
     """Replays the plan step by step against what a client recorded."""
 
-    def __init__(self, witnesses: Sequence[str]) -> None:
+    def __init__(self, witnesses: Sequence[str], reward_facts: RewardFacts) -> None:
         self.witnesses = [hex_address(address) for address in witnesses]
+        self.reward_facts = reward_facts
         self.ledger = Ledger()
         self.reward_before_claim = 0
         # "now" of a transaction in a block is its parent's timestamp: the head before it.
@@ -297,11 +338,13 @@ class LifeCheck:
         self.ledger.unfreezing = []
 
     def _maintenance(self, step: Step) -> None:
-        # A whole cycle with the votes in force has closed: the reward is visible and not
-        # yet settled into the allowance.
-        assert step.reward_sun > 0, step.reward_sun
+        # The maintenance closed the one cycle with the votes in force (the blocks of the
+        # withdraw_expire and maintenance steps): its reward is visible, not yet settled.
+        expected = expected_reward(self.reward_facts, self.ledger.votes)
+        assert expected > 0
+        assert step.reward_sun == expected, (step.reward_sun, expected)
         assert "allowance" not in step.owner, step.owner
-        self.reward_before_claim = step.reward_sun
+        self.reward_before_claim = expected
 
     def _claim_rewards(self, step: Step) -> None:
         self._no_fees(step)
@@ -313,6 +356,38 @@ class LifeCheck:
         self.ledger.owner_balance += self.reward_before_claim
 
 
-def check_life(steps: Sequence[Step], witnesses: Sequence[str]) -> None:
+def reward_cycle_blocks(steps: Sequence[Step]) -> range:
+    """The blocks of the cycle whose reward the life claims: after the block that crossed the
+    14 days (its maintenance opened the cycle) up to the block of the next maintenance."""
+    by_name = {step.name: step for step in steps}
+    return range(by_name["time_travel"].head_number + 1, by_name["maintenance"].head_number + 1)
+
+
+async def reward_facts(post: Post, steps: Sequence[Step]) -> RewardFacts:
+    """Read the chain facts of the rewarded cycle from the node (``post(path, body)``)."""
+    parameters = {
+        entry["key"]: int(entry.get("value", 0))
+        for entry in (await post("wallet/getchainparameters", {}))["chainParameter"]
+    }
+    listed = (await post("wallet/listwitnesses", {}))["witnesses"]
+    vote_counts = {hex_address(w["address"]): int(w.get("voteCount", 0)) for w in listed}
+    brokerage = {
+        address: int((await post("wallet/getBrokerage", {"address": address}))["brokerage"])
+        for address in vote_counts
+    }
+    producers = []
+    for number in reward_cycle_blocks(steps):
+        block = await post("wallet/getblockbynum", {"num": number})
+        producers.append(hex_address(block["block_header"]["raw_data"]["witness_address"]))
+    return RewardFacts(
+        block_pay_sun=parameters["getWitnessPayPerBlock"],
+        standby_pay_sun=parameters["getWitness127PayPerBlock"],
+        vote_counts=vote_counts,
+        brokerage_pct=brokerage,
+        producers=producers,
+    )
+
+
+def check_life(steps: Sequence[Step], witnesses: Sequence[str], facts: RewardFacts) -> None:
     """Check a recorded life against the plan (see the module docstring)."""
-    LifeCheck(witnesses).check(copy.deepcopy(list(steps)))
+    LifeCheck(witnesses, facts).check(copy.deepcopy(list(steps)))

@@ -60,6 +60,7 @@ class TronpyLife:
 
     async def record(self, name: str, txids: list[str]) -> None:
         infos = [await self.tron.get_transaction_info(txid) for txid in txids]
+        head = await self.tron.get_latest_block()
         reward = await self.tron.provider.make_request(
             "wallet/getReward", {"address": self.owner.address, "visible": True}
         )
@@ -74,7 +75,8 @@ class TronpyLife:
                     self.owner.address, self.receiver
                 ),
                 reward_sun=int(reward.get("reward", 0)),
-                head_time_ms=await self.head_time_ms(),
+                head_number=int(head["block_header"]["raw_data"]["number"]),
+                head_time_ms=int(head["block_header"]["raw_data"]["timestamp"]),
             )
         )
 
@@ -154,6 +156,7 @@ async def test_tronpy_runs_a_whole_staking_life(devnet: Devnet) -> None:
         receiver = receiver_key.public_key.to_base58check_address()
         run = TronpyLife(devnet, tron, devnet.accounts[0], receiver)
         await _live(run, witnesses)
-        life.check_life(run.steps, witnesses)
+        facts = await life.reward_facts(devnet.post, run.steps)
+        life.check_life(run.steps, witnesses, facts)
     finally:
         await devnet.aclose()

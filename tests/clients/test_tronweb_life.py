@@ -21,9 +21,8 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
-import httpx
+import anyio
 import pytest
 from tronpy.keys import PrivateKey
 
@@ -101,49 +100,44 @@ def tronweb(node: str) -> Path:
     return prefix
 
 
-def _witnesses(url: str) -> list[str]:
-    listed = httpx.post(f"{url}/wallet/listwitnesses", json={"visible": True}, timeout=30).json()
-    return sorted(witness["address"] for witness in listed["witnesses"])[:2]
-
-
-def _packed_txids(url: str) -> list[str]:
-    packed = httpx.get(f"{url}/devnet/transactions", timeout=30).json()
-    entries: list[dict[str, Any]] = packed["transactions"]
-    return [entry["txid"] for entry in entries]
-
-
-def test_tronweb_runs_a_whole_staking_life(devnet: Devnet, node: str, tronweb: Path) -> None:
-    witnesses = _witnesses(devnet.url)
+@pytest.mark.anyio
+async def test_tronweb_runs_a_whole_staking_life(devnet: Devnet, node: str, tronweb: Path) -> None:
+    witnesses = await _witnesses(devnet)
     # A fresh devnet's head is the genesis block, whose JSON has no "number" (0 is omitted, as
     # java-tron prints it) and TronWeb cannot take a reference block from it (see
     # test_tronweb_builds_on_a_fresh_devnet): start from block 1.
-    httpx.post(f"{devnet.url}/devnet/mine", json={"blocks": 1}, timeout=30).raise_for_status()
-    result = _run_life(node, tronweb, devnet, witnesses)
+    await devnet.mine(1)
+    result = await _run_life(node, tronweb, devnet, witnesses)
     assert result.returncode == 0, f"life.mjs failed:\n{result.stderr}"
     output = json.loads(result.stdout.strip().splitlines()[-1])
 
     steps = [life.Step(**step) for step in output["steps"]]
-    life.check_life(steps, witnesses)
+    life.check_life(steps, witnesses, await life.reward_facts(devnet.post, steps))
 
     sent = output["transactions"]
     assert {entry["type"] for entry in sent} == life.EVERY_CONTRACT_TYPE
     sent_txids = [entry["txid"] for entry in sent]
     assert sent_txids == [txid for step in steps for txid in step.txids]
-    packed = _packed_txids(devnet.url)
-    assert sorted(packed) == sorted(sent_txids)  # each one packed, and only once
+    packed = (await devnet.get("devnet/transactions"))["transactions"]
+    assert sorted(entry["txid"] for entry in packed) == sorted(sent_txids)  # each exactly once
 
 
-def _run_life(
+async def _witnesses(devnet: Devnet) -> list[str]:
+    listed = await devnet.post("wallet/listwitnesses", {"visible": True})
+    return sorted(witness["address"] for witness in listed["witnesses"])[:2]
+
+
+async def _run_life(
     node: str, tronweb: Path, devnet: Devnet, witnesses: list[str]
 ) -> subprocess.CompletedProcess[str]:
+    """``node life.mjs`` on ``devnet`` (the devnet serves from its own thread meanwhile)."""
     owner_key = devnet.accounts[0].private_key
-    return subprocess.run(
-        [node, str(SCRIPT), devnet.url, owner_key, _fresh_receiver(), *witnesses],
-        capture_output=True,
-        text=True,
-        timeout=SCRIPT_TIMEOUT_S,
-        check=False,
-        env={**os.environ, "TRONWEB_PREFIX": str(tronweb)},
+    command = [node, str(SCRIPT), devnet.url, owner_key, _fresh_receiver(), *witnesses]
+    env = {**os.environ, "TRONWEB_PREFIX": str(tronweb)}
+    with anyio.fail_after(SCRIPT_TIMEOUT_S):
+        done = await anyio.run_process(command, check=False, env=env)
+    return subprocess.CompletedProcess(
+        command, done.returncode, done.stdout.decode(), done.stderr.decode()
     )
 
 
@@ -162,7 +156,8 @@ def _fresh_receiver() -> str:
         "'Unable to get params' and no TronWeb builder works until a block is mined"
     ),
 )
-def test_tronweb_builds_on_a_fresh_devnet(devnet: Devnet, node: str, tronweb: Path) -> None:
-    result = _run_life(node, tronweb, devnet, _witnesses(devnet.url))
+@pytest.mark.anyio
+async def test_tronweb_builds_on_a_fresh_devnet(devnet: Devnet, node: str, tronweb: Path) -> None:
+    result = await _run_life(node, tronweb, devnet, await _witnesses(devnet))
     assert "Unable to get params" not in result.stderr
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,8 @@
 // step the script mines one block through the devnet's admin endpoint and reads the state
 // back through TronWeb's own getters. It checks, for every transaction, that TronWeb's txid
 // and raw_data_hex equal the devnet's, and prints one JSON document on stdout:
-//   {"steps": [{name, txids, infos, owner, receiver, delegation, reward_sun, head_time_ms}],
+//   {"steps": [{name, txids, infos, owner, receiver, delegation, reward_sun, head_number,
+//               head_time_ms}],
 //    "transactions": [{step, type, txid}]}
 // tests/clients/test_tronweb_life.py checks every amount in it. Any failure exits with 1.
 //
@@ -110,6 +111,7 @@ class Life {
             receiver: await trx.getUnconfirmedAccount(this.receiver),
             delegation: await trx.getDelegatedResourceV2(this.owner, this.receiver, { confirmed: false }),
             reward_sun: await trx.getUnconfirmedReward(this.owner),
+            head_number: head.block_header.raw_data.number,
             head_time_ms: head.block_header.raw_data.timestamp,
         });
     }
