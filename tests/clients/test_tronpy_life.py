@@ -158,5 +158,8 @@ async def test_tronpy_runs_a_whole_staking_life(devnet: Devnet) -> None:
         await _live(run, witnesses)
         facts = await life.reward_facts(devnet.post, run.steps)
         life.check_life(run.steps, witnesses, facts)
+        sent = [txid for step in run.steps for txid in step.txids]
+        packed = (await devnet.get("devnet/transactions"))["transactions"]
+        assert sorted(entry["txid"] for entry in packed) == sorted(sent)  # each exactly once
     finally:
         await devnet.aclose()
