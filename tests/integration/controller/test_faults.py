@@ -149,3 +149,47 @@ async def test_faulty_reads_cause_no_transaction(rig: ControllerRig, mode: str) 
     await devnet.mine(1)
     assert await rig.types_on_chain(owner, start) == before
     assert harness.in_flight(await rig.operations(owner)) == []
+
+
+async def test_reorg_dropping_an_included_freeze_lands_the_same_bytes_again(
+    rig: ControllerRig,
+) -> None:
+    devnet = rig.devnet
+    owner_account = devnet.accounts[0]
+    owner = harness.owner_address(owner_account)
+    await rig.import_key(owner_account)
+    await devnet.mine(1)
+    start = await rig.head_number()
+    await rig.declare(
+        PositionSpec(owner=owner, resource=StakingResourceType.BANDWIDTH, amount_sun=30 * SUN),
+        "pos_reorg",
+    )
+    reconciler = rig.reconciler()
+    await reconciler.reconcile(owner)
+    await devnet.mine(1)
+    await reconciler.reconcile(owner)
+    [freeze] = await rig.operations(owner)
+    assert freeze.state is OperationState.INCLUDED
+    assert (await rig.position("pos_reorg")).state is StakingStatusType.FROZEN
+    await devnet.mine(2)
+    await devnet.post("devnet/reorg", {"depth": 3, "drop": [freeze.txid]})
+    assert await rig.types_on_chain(owner, start) == {}
+
+    seen: set[OperationState] = set()
+    for _ in range(harness.SOLID_LAG_BLOCKS + 10):
+        for _ in range(2):
+            result = await reconciler.reconcile(owner)
+            assert result.outcome is not Outcome.ERROR, result.message
+            seen |= {op.state for op in await rig.operations(owner)}
+        position = await rig.position("pos_reorg")
+        if harness.is_ready(position) and not harness.in_flight(await rig.operations(owner)):
+            break
+        await devnet.mine(1)
+    assert harness.is_ready(position)
+    assert position.state is StakingStatusType.FROZEN
+    assert OperationState.BROADCAST in seen  # the reorg sent it back before it landed again
+    [again] = await rig.operations(owner)
+    assert again.id == freeze.id
+    assert again.state is OperationState.SOLIDIFIED
+    on_chain = await rig.chain_transactions(owner, start)
+    assert [tx["txid"] for tx in on_chain] == [freeze.txid]
