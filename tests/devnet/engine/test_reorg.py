@@ -5,6 +5,8 @@ rewards), admin credits survive, and reads ``lag_blocks`` behind the head see th
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.devnet.engine.conftest import DAY_S, TRX, Harness, make_chain
 from tron_devnet.engine.chain import Chain, ReorgError
@@ -12,6 +14,7 @@ from tron_devnet.types import (
     DelegateResourceContract,
     FreezeBalanceV2Contract,
     ResourceCode,
+    Transaction,
     TransferContract,
     Vote,
     VoteWitnessContract,
@@ -179,3 +182,55 @@ def test_lagged_reads_see_the_older_block() -> None:
     lagged = chain.account_json(owner, lag_blocks=1)
     assert lagged["frozenV2"][1] == {"type": "ENERGY", "amount": 10 * TRX}
     assert chain.transaction_info_json(freeze.txid, lag_blocks=1)["blockNumber"] == 2
+
+
+_TRANSFER = st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(1, 50))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    blocks_txs=st.lists(st.lists(_TRANSFER, max_size=3), min_size=1, max_size=5),
+    data=st.data(),
+)
+def test_any_reorg_equals_the_chain_built_that_way(
+    blocks_txs: list[list[tuple[int, int, int]]], data: st.DataObject
+) -> None:
+    """Random transfers in random blocks, a random depth and random drops: the reorged chain
+    equals a chain that had the empty fork blocks and then received the surviving
+    transactions, pushed in the same order."""
+    a, b = _pair()
+    users = a.users[:4]
+    sent: list[Transaction] = []
+    for block_txs in blocks_txs:
+        for sender, receiver, amount in block_txs:
+            tx = a.build(TransferContract(users[sender], users[receiver], amount * TRX))
+            if a.chain.broadcast(tx).ok:
+                sent.append(tx)
+        a.chain.mine(1)
+    depth = data.draw(st.integers(1, len(blocks_txs)), label="depth")
+    replaced_from = a.chain.head.number - depth + 1
+    returned = [tx for tx in sent if a.info(tx)["blockNumber"] >= replaced_from]
+    drop = {tx.txid for tx in returned if data.draw(st.booleans(), label="drop")}
+
+    result = a.chain.reorg(depth, drop)
+
+    for number in range(1, replaced_from):  # the blocks the reorg keeps, as A packed them
+        kept = a.chain.block_by_num(number)
+        assert kept is not None
+        for tx in kept.transactions:
+            assert b.chain.broadcast(tx).ok
+        b.chain.mine(1)
+    b.chain.advance_time(3 * depth)
+    b.chain.mine(depth)
+    rejected: set[bytes] = set()
+    for tx in returned:
+        if tx.txid not in drop and not b.chain.broadcast(tx).ok:
+            rejected.add(tx.txid)
+    b.chain.mine(1)
+    assert {entry["txid"] for entry in result["rejected"]} == rejected
+    assert [entry["txid"] for entry in result["repacked"]] == [
+        tx.txid for tx in returned if tx.txid not in drop | rejected
+    ]
+    _assert_same(a.chain, b.chain, users)
+    for tx in sent:
+        assert a.info(tx) == b.info(tx)
