@@ -31,6 +31,7 @@ import anyio.abc
 import structlog
 
 from tron_staking.cache.ports import Cache
+from tron_staking.chain.transport import RequestCounter
 from tron_staking.controller.reconciler import Outcome, Reconciler, ReconcileResult
 from tron_staking.controller.workqueue import QueueClosedError, WorkQueue
 from tron_staking.domain.addresses import Address
@@ -48,6 +49,9 @@ _INCLUSION_COUNTERS = {
     StakingOperationType.UNFREEZE.value: "unfreezes_total",
     StakingOperationType.CLAIM_REWARDS.value: "rewards_claimed_total",
 }
+
+_CHAIN_OUTCOMES = {"ok": "ok", "rate_limited": "transient", "unavailable": "transient"}
+"""The transport's outcomes as the contract's labels; anything else (ambiguous) is an error."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Runner:
         metrics: Metrics,
         clock: Clock,
         settings: RunnerSettings | None = None,
+        *,
+        chain_requests: RequestCounter | None = None,
     ) -> None:
         self._reconciler = reconciler
         self._positions = positions
@@ -81,6 +87,8 @@ class Runner:
         self._failures: dict[str, int] = {}
         self._states: dict[str, dict[str, int]] = {}
         self._working = 0
+        self._chain_requests = chain_requests
+        self._chain_counted: dict[tuple[str, str], int] = {}
         self.last_reconcile_at: float | None = None
 
     @property
@@ -214,6 +222,20 @@ class Runner:
         if result.outcome in (Outcome.SUCCESS, Outcome.REQUEUE):
             self._states[result.owner] = dict(result.positions)
             self._publish_states()
+        self._count_chain_requests()
+
+    def _count_chain_requests(self) -> None:
+        """Move ``staking_chain_requests_total`` by what the chain client counted since."""
+        if self._chain_requests is None:
+            return
+        for (endpoint, outcome), count in self._chain_requests.snapshot().items():
+            added = count - self._chain_counted.get((endpoint, outcome), 0)
+            if added > 0:
+                label = _CHAIN_OUTCOMES.get(outcome, "error")
+                self._metrics.chain_requests_total.labels(endpoint=endpoint, outcome=label).inc(
+                    added
+                )
+            self._chain_counted[(endpoint, outcome)] = count
 
     def _publish_states(self) -> None:
         totals = {state.value: 0 for state in StakingStatusType}

@@ -171,6 +171,7 @@ def _controller(
             poll_interval_s=controller.poll_interval_s,
             resync_interval_s=controller.resync_interval_s,
         ),
+        chain_requests=chain.counter,
     )
 
 

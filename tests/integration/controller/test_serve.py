@@ -143,6 +143,14 @@ async def test_serve_converges_a_position_and_drains_on_sigterm(
         if sample.name == "staking_reconcile_total"
     }
     assert reconciles["requeue"] + reconciles["success"] >= 2
+    chain_ok = sum(
+        sample.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name == "staking_chain_requests"
+        for sample in family.samples
+        if sample.name == "staking_chain_requests_total" and sample.labels["outcome"] == "ok"
+    )
+    assert chain_ok > 0
 
     serve_process.process.send_signal(signal.SIGTERM)
     assert serve_process.process.wait(timeout=STOP_TIMEOUT_S) == 0
