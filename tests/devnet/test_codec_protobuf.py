@@ -137,6 +137,7 @@ HEX_SPELLINGS = ("plain", "0x", "upper", "odd")
 ADDRESS_KINDS = st.sampled_from(("empty", "address", "bytes"))
 RESOURCE_LABELS = st.sampled_from(sorted(RESOURCES))
 VOTE_LISTS = st.integers(0, 8)
+# A second contract in about one example of four (one_of picks its branches evenly).
 EXTRA_CONTRACTS = st.one_of(st.none(), st.none(), st.none(), st.sampled_from(CONTRACT_TYPES))
 
 
