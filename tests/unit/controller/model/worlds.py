@@ -158,6 +158,7 @@ def build_world(owner: Owner, specs: list[PositionSpec], *, strict_once: bool = 
 def apply_event(world: World, event: Event) -> None:
     ordered = sorted(world.positions.values(), key=lambda p: p.created_at)
     target = ordered[event.index % len(ordered)]
+    world.log.append(f"event {event} on {target.id[:10]}")
     if event.kind in SPEC_EVENTS:
         _change_spec(world, target, event)
     else:

@@ -1,0 +1,44 @@
+"""In-flight scenarios the property tests found, replayed deterministically on the chain model
+(each is the minimal example hypothesis shrank to; the docstring says what went wrong)."""
+
+from __future__ import annotations
+
+from tests.unit.controller import builders as b
+from tests.unit.controller.harness import World
+from tests.unit.controller.model import worlds as w
+from tron_staking.domain.addresses import Address
+from tron_staking.domain.enums import StakingResourceType
+from tron_staking.domain.spec import DelegateSpec
+
+Res = StakingResourceType
+
+
+def owner(spare_trx: int = 20) -> w.Owner:
+    return w.Owner(
+        address=b.OWNER,
+        spare_trx=spare_trx,
+        unmanaged_trx={Res.ENERGY: 0, Res.BANDWIDTH: 0},
+        unmanaged_delegated_trx=0,
+        unmanaged_votes=0,
+    )
+
+
+def change_receiver(world: World, receiver: Address) -> None:
+    (position,) = world.positions.values()
+    spec = position.spec.with_delegate(DelegateSpec(receiver))
+    world.positions[position.id] = position.with_spec(spec, at=world.now)
+
+
+def test_a_receiver_change_lands_undelegate_and_delegate_in_one_block_and_converges() -> None:
+    """1 TRX of ENERGY delegated to R1, then PATCHed to R2: the undelegate and the new delegate
+    are packed in one block; the position must end ``delegated`` to R2 and Ready (seen on the
+    planner of 4d0becb: it stayed ``frozen`` with Stalled=CanDelegateInsufficient forever,
+    although the chain held the delegation to R2)."""
+    world = w.build_world(owner(), [b.spec(1, delegate=b.RECEIVER)])
+    assert world.settle(60) >= 0, world.not_ready()
+    change_receiver(world, b.RECEIVER2)
+    assert world.settle(60) >= 0, world.not_ready()
+    (position,) = world.positions.values()
+    assert position.delegation is not None
+    assert position.delegation.receiver == b.RECEIVER2
+    assert world.violations == world.audit.violations == world.refusals == []
