@@ -25,7 +25,7 @@ import anyio
 import typer
 
 from tron_staking import __version__, settings
-from tron_staking.controller import service
+from tron_staking.controller import chaos, service
 from tron_staking.domain import addresses
 from tron_staking.domain.addresses import Address
 from tron_staking.errors import (
@@ -214,14 +214,21 @@ def serve(
         typer.Option("--role", help="controller, api, or all (the API part arrives later)."),
     ] = service.Role.ALL,
 ) -> None:
-    """Run the controller loop and the health/metrics endpoints until SIGTERM."""
+    """Run the controller loop and the health/metrics endpoints until SIGTERM.
+
+    STAKING_CHAOS_CRASH_AT (chaos testing only, off by default) makes the process exit at one
+    step of the transaction pipeline; see tron_staking.controller.chaos."""
     config = _load_settings()
+    try:
+        crash = chaos.Chaos.parse(os.environ.get("STAKING_CHAOS_CRASH_AT"))
+    except ConfigurationError as exc:
+        raise _fail(str(exc), 2) from None
     known_secrets = logging.secret_values(config)
     with contextlib.suppress(ConfigurationError):  # without a KEK, serve runs keyless
         known_secrets.append(kek.load(config.keys).base64())
     logging.configure(config.logging, known_secrets=known_secrets)
     try:
-        anyio.run(service.serve, config, role)
+        anyio.run(service.serve, config, role, crash)
     except ConfigurationError as exc:
         raise _fail(str(exc), 2) from None
     except StoreUnavailableError as exc:

@@ -35,6 +35,7 @@ import structlog
 from tron_staking.chain.ports import ChainClient
 from tron_staking.chain.transactions import BlockRef, UnsignedTransaction
 from tron_staking.controller import broadcast, oplog
+from tron_staking.controller.chaos import Chaos, CrashPoint
 from tron_staking.controller.inflight import Advance, InFlight
 from tron_staking.controller.oplog import OperationLog, TxEvent
 from tron_staking.controller.planner import Action
@@ -70,13 +71,19 @@ class Executor:
     """Sends planned actions exactly once (see the module docstring)."""
 
     def __init__(
-        self, chain: ChainClient, signer: Signer, operations: OperationLog, leases: LeaseStore
+        self,
+        chain: ChainClient,
+        signer: Signer,
+        operations: OperationLog,
+        leases: LeaseStore,
+        chaos: Chaos | None = None,
     ) -> None:
         self._chain = chain
         self._signer = signer
         self._operations = operations
         self._leases = leases
-        self._inflight = InFlight(chain, signer, operations, leases)
+        self._chaos = chaos or Chaos()
+        self._inflight = InFlight(chain, signer, operations, leases, self._chaos)
 
     async def advance(
         self,
@@ -145,6 +152,7 @@ class Executor:
             # it is the one that may take effect; this one is never sent.
             _log.warning("intent already in flight", intent=action.intent_key)
             return None
+        self._chaos.reached(CrashPoint.AFTER_RECORD)
         _log.info(
             "operation recorded",
             operation_id=recorded.id,
@@ -167,6 +175,7 @@ class Executor:
         except SigningKeyError as exc:
             _log.warning("operation not signed", operation_id=operation.id, error=str(exc))
             return await self._operations.save(operation.with_error(str(exc), at=at), lease)
+        self._chaos.reached(CrashPoint.AFTER_SIGN)
         sent = await broadcast.send(
             self._chain,
             self._leases,
@@ -176,6 +185,7 @@ class Executor:
             at=at,
             chain_time_ms=head.timestamp_ms,
         )
+        self._chaos.reached(CrashPoint.AFTER_BROADCAST)
         saved = await self._operations.save(sent, lease)
         _log.info(
             "operation sent",

@@ -33,6 +33,7 @@ import structlog
 from tron_staking.chain.ports import ChainClient, Inclusion
 from tron_staking.chain.transactions import SignedTransaction, TxKind, UnsignedTransaction
 from tron_staking.controller import broadcast, oplog
+from tron_staking.controller.chaos import Chaos, CrashPoint
 from tron_staking.controller.oplog import OperationLog, TxEvent
 from tron_staking.domain.enums import OperationState
 from tron_staking.domain.ids import OperationId
@@ -60,8 +61,14 @@ class InFlight:
     """Moves sent operations forward (see the module docstring)."""
 
     def __init__(
-        self, chain: ChainClient, signer: Signer, operations: OperationLog, leases: LeaseStore
+        self,
+        chain: ChainClient,
+        signer: Signer,
+        operations: OperationLog,
+        leases: LeaseStore,
+        chaos: Chaos | None = None,
     ) -> None:
+        self._chaos = chaos or Chaos()
         self._chain = chain
         self._signer = signer
         self._operations = operations
@@ -91,6 +98,8 @@ class InFlight:
             if current != operation:
                 current = await self._operations.save(current, lease)
                 events.extend(oplog.events_of(operation, current))
+                if current.state is OperationState.INCLUDED:
+                    self._chaos.reached(CrashPoint.AFTER_INCLUDE)
             if current.state.final:
                 self._forget(current.id)
             result.append(current)

@@ -37,6 +37,7 @@ import structlog
 
 from tron_staking.chain.ports import ChainClient
 from tron_staking.controller import ledger, planner
+from tron_staking.controller.chaos import Chaos
 from tron_staking.controller.executor import BuildRefusal, Executor
 from tron_staking.controller.oplog import OperationLog, TxEvent
 from tron_staking.domain.addresses import Address
@@ -118,6 +119,7 @@ class Reconciler:
         lease_ttl_s: float,
         renew_every_s: float | None = None,
         policy: planner.PlannerPolicy | None = None,
+        chaos: Chaos | None = None,
     ) -> None:
         self._stores = stores
         self._chain = chain
@@ -128,7 +130,7 @@ class Reconciler:
         self._renew_every_s = renew_every_s or lease_ttl_s / 3
         self._policy = policy or planner.PlannerPolicy()
         self._operations = OperationLog(stores.operations)
-        self._executor = Executor(chain, signer, self._operations, stores.leases)
+        self._executor = Executor(chain, signer, self._operations, stores.leases, chaos)
         self._ledger = ledger.SeedLedger(stores.delegations, stores.votes, stores.rewards)
 
     @property

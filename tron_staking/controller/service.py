@@ -30,6 +30,7 @@ from tron_staking.cache.factory import create_cache
 from tron_staking.cache.ports import Cache
 from tron_staking.chain.client import TronChainClient
 from tron_staking.controller import planner, probes, reconciler, runner
+from tron_staking.controller.chaos import Chaos
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.ids import TxId
 from tron_staking.errors import ConfigurationError, SigningKeyMissingError, StakingError
@@ -79,8 +80,9 @@ def _signer(config: Settings, store: MongoStore) -> Signer:
         return NoKeySigner()
 
 
-async def serve(config: Settings, role: Role) -> None:
-    """Run ``role`` until SIGTERM/SIGINT. Raises ConfigurationError for unusable settings and
+async def serve(config: Settings, role: Role, chaos: Chaos | None = None) -> None:
+    """Run ``role`` until SIGTERM/SIGINT (``chaos``: see :mod:`~tron_staking.controller.
+    chaos`; tests only). Raises ConfigurationError for unusable settings and
     StoreUnavailableError when MongoDB cannot be reached at start-up."""
     stamina.instrumentation.set_on_retry_hooks([stamina.instrumentation.StructlogOnRetryHook])
     clock = WallClock()
@@ -97,7 +99,7 @@ async def serve(config: Settings, role: Role) -> None:
         if role is not Role.API and config.controller.enabled:
             chain = _chain(config, cache)
             resources.push_async_callback(chain.aclose)
-            loop = _controller(config, store, chain, cache, metrics, clock)
+            loop = _controller(config, store, chain, cache, metrics, clock, chaos)
 
         async def ready() -> bool:
             if not started.is_set():
@@ -138,6 +140,7 @@ def _controller(
     cache: Cache,
     metrics: Metrics,
     clock: WallClock,
+    chaos: Chaos | None,
 ) -> runner.Runner:
     """The controller loop over ``store`` and ``chain``."""
     controller = config.controller
@@ -159,6 +162,7 @@ def _controller(
         holder=controller.replica_id,
         lease_ttl_s=controller.lease_ttl_s,
         policy=policy,
+        chaos=chaos,
     )
     return runner.Runner(
         owner_reconciler,

@@ -6,19 +6,15 @@ from __future__ import annotations
 import base64
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.controller import harness
+from tests.integration.controller import harness, processes
 from tests.integration.controller.harness import ControllerRig
-from tests.support import servers
 from tron_staking import settings
 from tron_staking.domain.enums import StakingResourceType, StakingStatusType
 from tron_staking.domain.spec import PositionSpec
@@ -28,20 +24,7 @@ from tron_staking.signer.keystore import Keystore
 pytestmark = pytest.mark.anyio
 
 SUN = 1_000_000
-START_TIMEOUT_S = 30.0
 CONVERGE_TIMEOUT_S = 90.0
-STOP_TIMEOUT_S = 30.0
-
-
-class ServeProcess:
-    def __init__(self, process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-        self.process = process
-        self.port = port
-        self.log = log
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 @pytest.fixture
@@ -56,59 +39,23 @@ def serve_process(
     redis_url: str,
     kek_text: str,
     tmp_path: Path,
-) -> Iterator[ServeProcess]:
-    port = servers.free_port()
-    env = servers.environment_without_service_variables()
-    env.update(
-        {
-            "MONGODB_URL": mongo_settings.url,
-            "STAKING_MONGO_DATABASE": mongo_settings.database,
-            "REDIS_URL": redis_url,
-            "TRON_HTTP_ENDPOINT": rig.devnet.url,
-            "STAKING_KEK": kek_text,
-            "SERVICE_PORT": str(port),
-            "SERVICE_HOST": "127.0.0.1",
-            "STAKING_POLL_INTERVAL_S": "0.2",
-            "STAKING_REPLICA_ID": "serve-test",
-            "STAKING_LOG_FORMAT": "json",
-            "LOG_LEVEL": "DEBUG",
-        }
+) -> Iterator[processes.ServeProcess]:
+    serve = processes.start(
+        mongo=mongo_settings,
+        redis_url=redis_url,
+        chain_url=rig.devnet.url,
+        kek_text=kek_text,
+        log=tmp_path / "serve.log",
+        extra={"STAKING_REPLICA_ID": "serve-test"},
     )
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tron_staking", "serve", "--role", "controller"],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        yield ServeProcess(process, port, log)
+        yield serve
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT_S)
-
-
-async def _get(url: str) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        return await client.get(url)
-
-
-async def _wait_ready(serve: ServeProcess) -> None:
-    with anyio.fail_after(START_TIMEOUT_S):
-        while True:
-            assert serve.process.poll() is None, serve.log.read_text()
-            try:
-                if (await _get(f"{serve.url}/health/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await anyio.sleep(0.2)
+        serve.kill()
 
 
 async def test_serve_converges_a_position_and_drains_on_sigterm(
-    rig: ControllerRig, serve_process: ServeProcess, kek_text: str
+    rig: ControllerRig, serve_process: processes.ServeProcess, kek_text: str
 ) -> None:
     devnet = rig.devnet
     owner_account = devnet.accounts[0]
@@ -117,8 +64,8 @@ async def test_serve_converges_a_position_and_drains_on_sigterm(
     await keystore.import_key(owner_account.private_key, at=rig.clock.now())
     await devnet.mine(1)
     start = await rig.head_number()
-    await _wait_ready(serve_process)
-    assert (await _get(f"{serve_process.url}/health/live")).status_code == 200
+    await serve_process.wait_ready()
+    assert (await serve_process.get("/health/live")).status_code == 200
     await rig.declare(
         PositionSpec(owner=owner, resource=StakingResourceType.ENERGY, amount_sun=20 * SUN),
         "pos_serve",
@@ -133,7 +80,7 @@ async def test_serve_converges_a_position_and_drains_on_sigterm(
             await anyio.sleep(0.3)
     assert position.state is StakingStatusType.FROZEN
     assert await rig.types_on_chain(owner, start) == {"FreezeBalanceV2Contract": 1}
-    metrics = (await _get(f"{serve_process.url}/metrics")).text
+    metrics = (await serve_process.get("/metrics")).text
     assert 'staking_transactions_total{kind="freeze",result="recorded"} 1.0' in metrics
     reconciles = {
         sample.labels["result"]: sample.value
@@ -153,7 +100,7 @@ async def test_serve_converges_a_position_and_drains_on_sigterm(
     assert chain_ok > 0
 
     serve_process.process.send_signal(signal.SIGTERM)
-    assert serve_process.process.wait(timeout=STOP_TIMEOUT_S) == 0
+    assert serve_process.process.wait(timeout=processes.STOP_TIMEOUT_S) == 0
     logs = serve_process.log.read_text()
     assert "controller stopped" in logs
     assert "operation recorded" in logs
