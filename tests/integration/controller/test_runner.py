@@ -10,6 +10,7 @@ import pytest
 
 from tests.integration.controller import harness
 from tests.integration.controller.harness import ControllerRig
+from tests.support import servers
 from tron_staking import settings
 from tron_staking.cache.null import NullCache
 from tron_staking.cache.ports import Cache
@@ -92,3 +93,45 @@ async def test_without_redis_the_poller_finds_due_owners(rig: ControllerRig) -> 
     )
     assert _sample(metrics, "staking_positions", {"state": "pending"}) == 1
     assert _sample(metrics, "staking_active_records", {}) == 1
+
+
+async def test_with_redis_stopped_mid_run_the_poller_carries_on(
+    rig: ControllerRig, private_redis: servers.ServerProcess
+) -> None:
+    """Redis goes away while the runner listens: the wake-up is lost, the poller still finds
+    the due owner, and its freeze is sent."""
+    cache = RedisCache.from_settings(settings.load({"REDIS_URL": private_redis.url}).redis)
+    metrics = Metrics()
+    owner_account = rig.devnet.accounts[0]
+    owner = harness.owner_address(owner_account)
+    await rig.import_key(owner_account)
+    runner = Runner(
+        rig.reconciler(),
+        rig.store.positions,
+        cache,
+        metrics,
+        rig.clock,
+        RunnerSettings(workers=1, poll_interval_s=0.05, resync_interval_s=3600),
+    )
+
+    async def sent() -> bool:
+        return len(await rig.operations(owner)) == 1
+
+    try:
+        async with anyio.create_task_group() as tg:
+            await tg.start(runner.run)
+            await anyio.sleep(0.2)
+            private_redis.stop()
+            await rig.declare(
+                PositionSpec(
+                    owner=owner, resource=StakingResourceType.BANDWIDTH, amount_sun=10 * SUN
+                ),
+                "pos_no_redis",
+            )
+            await cache.publish_wake(owner)  # lost: Redis is down
+            rig.clock.advance(60)
+            await _eventually(sent)
+            runner.stop()
+    finally:
+        await cache.aclose()
+    assert _sample(metrics, "staking_reconcile_total", {"result": "requeue"}) >= 1
