@@ -42,3 +42,18 @@ def test_a_receiver_change_lands_undelegate_and_delegate_in_one_block_and_conver
     assert position.delegation is not None
     assert position.delegation.receiver == b.RECEIVER2
     assert world.violations == world.audit.violations == world.refusals == []
+
+
+def test_unstaking_a_locked_delegation_does_not_wake_the_owner_every_minute() -> None:
+    """An auto-claim voter unstakes a delegation locked for 3 days, then waits 14 days for
+    the unfreeze: about a dozen wake-ups (lock end, maturity, daily claims), not one a minute
+    (seen on 4d0becb: a reward below the claim minimum is a stall with the 60 s retry, so the
+    owner is reconciled every minute for the whole lock and unfreeze)."""
+    spec = b.spec(100, votes={w.WITNESSES[0]: 1}, delegate=b.RECEIVER, lock=True, auto_claim=True)
+    world = w.build_world(owner(), [spec])
+    assert world.settle(60) >= 0, world.not_ready()
+    (position,) = world.positions.values()
+    world.positions[position.id] = position.with_unstake_requested(at=world.now)
+    rounds = world.settle(400)
+    assert rounds >= 0, (world.not_ready(), world.last_plan)
+    assert world.violations == world.audit.violations == world.refusals == []

@@ -172,13 +172,15 @@ class Audit:
         )
 
     def _rebase(self, state: State, *, staked: bool, delegated: bool, votes: bool) -> None:
+        """The floors become what is unmanaged now (negative when the owner took managed
+        holdings away: the service's repair may only raise it)."""
         now_staked, now_delegated, now_votes = self.unmanaged(state)
         if staked:
             self.unmanaged_staked = now_staked
         if delegated:
-            self.unmanaged_delegated = {k: max(v, 0) for k, v in now_delegated.items()}
+            self.unmanaged_delegated = now_delegated
         if votes:
-            self.unmanaged_votes = {k: max(v, 0) for k, v in now_votes.items()}
+            self.unmanaged_votes = now_votes
 
     def check_block(self, state: State, number: int) -> None:
         """Unmanaged stake, delegations and votes are never below what the owner left."""

@@ -199,13 +199,18 @@ def _outside(world: World, target: Position, event: Event) -> None:
     if event.kind == "outside_freeze":
         chain.outside(Contract.FREEZE, owner, frozen_balance=amount, resource=resource.value)
     elif event.kind == "outside_delegate":
-        chain.outside(
-            Contract.DELEGATE,
-            owner,
-            balance=amount,
-            resource=resource.value,
-            receiver_address=RECEIVERS[event.value % 2],
-        )
+        # only stake nobody manages: the owner's own frozen stake not yet delegated
+        staked, delegated, _ = world.audit.unmanaged(chain.pending_state)
+        own = sum(v for (_, r), v in delegated.items() if r is resource)
+        amount = min(amount, staked[resource] - max(own, 0))
+        if amount >= SUN:
+            chain.outside(
+                Contract.DELEGATE,
+                owner,
+                balance=amount,
+                resource=resource.value,
+                receiver_address=RECEIVERS[event.value % 2],
+            )
     elif event.kind == "outside_vote":
         _outside_vote(world, account, event)
     elif event.kind == "outside_unfreeze":
