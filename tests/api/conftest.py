@@ -1,0 +1,28 @@
+"""Fixtures of the API tests: a running API (``api``) over the session's MongoDB-protocol
+server and Redis, a fresh database per test, and the module's devnet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.api import harness
+from tests.support.devnet import Devnet
+from tron_staking import settings
+
+
+@pytest.fixture
+def api_env(
+    mongo_settings: settings.MongoSettings, redis_url: str, devnet_module: Devnet
+) -> dict[str, str]:
+    return harness.env_for(mongo_settings, redis_url, devnet_module.url)
+
+
+@pytest.fixture
+def api(api_env: dict[str, str]) -> Iterator[harness.ApiServer]:
+    server = harness.ApiServer(api_env).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,1 @@
+"""The route modules, one per resource; each exposes ``routes(ctx) -> list[Route]``."""
