@@ -3,8 +3,9 @@ server and Redis, a fresh database per test, and the module's devnet."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 
 from tests.api import harness
@@ -26,3 +27,30 @@ def api(api_env: dict[str, str]) -> Iterator[harness.ApiServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def client(api: harness.ApiServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=api.url, timeout=30.0) as http:
+        yield http
+
+
+@pytest.fixture
+def owner(devnet_module: Devnet) -> str:
+    return devnet_module.accounts[0].address
+
+
+@pytest.fixture
+def other_owner(devnet_module: Devnet) -> str:
+    return devnet_module.accounts[1].address
+
+
+@pytest.fixture
+def witness(devnet_module: Devnet) -> str:
+    return devnet_module.witnesses[0].address
+
+
+@pytest.fixture
+def auth(api: harness.ApiServer, owner: str) -> dict[str, str]:
+    """Read and write on ``owner``."""
+    return harness.bearer(api.token(owner))

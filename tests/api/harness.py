@@ -83,6 +83,8 @@ class ApiServer:
     """A running API; ``url`` is its base URL, ``logs`` what it logged."""
 
     env: dict[str, str]
+    ensure_indexes: bool = True
+    """False for a server whose MongoDB is meant to be unreachable."""
     port: int = dataclasses.field(default_factory=servers.free_port)
     logs: io.StringIO = dataclasses.field(default_factory=io.StringIO)
     _server: _Server | None = None
@@ -104,7 +106,8 @@ class ApiServer:
         cache = create_cache(config.redis)
         chain = TronChainClient.from_settings(config.chain, expiration_window_s=60)
         try:
-            await store.ensure_indexes()
+            if self.ensure_indexes:
+                await store.ensure_indexes()
             deps = ApiDependencies(
                 store=store,
                 cache=cache,

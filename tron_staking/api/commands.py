@@ -10,6 +10,7 @@ transaction: the controller converges the chain to the stored spec.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
@@ -120,7 +121,7 @@ async def declare(
         if stored is not None:
             return stored
     updates = await check_with_chain(ctx, spec)
-    now = ctx.deps.clock.now()
+    now = stored_time(ctx.deps.clock.now())
     position_id = None if idempotency is None else keyed_position_id(principal.subject, key)
     position = Position.new(spec, created_by=principal.subject, at=now, position_id=position_id)
     if updates:
@@ -151,6 +152,12 @@ async def _await_first_response(
             return stored
         await anyio.sleep(_REPLAY_WAIT_S)
     raise ConflictError(f"idempotency key {key!r} is being used by a request in progress")
+
+
+def stored_time(at: dt.datetime) -> dt.datetime:
+    """``at`` at the millisecond precision MongoDB stores, so a response built before the
+    write says what a later read says."""
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 def _generation_of(if_match: str) -> int | None:
