@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test tronweb test-deep mutate lint typecheck layers unit bench clean
+.PHONY: dev test tronweb test-deep mutate lint typecheck layers deploy-check unit bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,24 @@ tronweb:
 		cp $(TRONWEB_DIR)/package.json $(TRONWEB_DIR)/package-lock.json $(TRONWEB_PREFIX)/ && \
 		npm ci --prefix $(TRONWEB_PREFIX) --no-audit --no-fund --no-update-notifier; }
 
-test: lint typecheck layers tronweb
+# The deploy files checked with their ecosystem's tools (tests/deploy runs these and more):
+# hadolint, the compose model, kubernetes-validate --strict, promtool on the alert rules.
+DEPLOY_MANIFESTS := $(filter-out manifests/base/kustomization.yaml,$(wildcard manifests/base/*.yaml))
+
+deploy-check: $(STAMP)
+	$(BIN)/hadolint Dockerfile.trx-staking
+	$(BIN)/docker-compose -f docker-compose.support.yml --profile dev config --quiet
+	$(BIN)/kubernetes-validate --strict --quiet $(DEPLOY_MANIFESTS)
+	@if command -v promtool >/dev/null; then \
+		promtool check rules manifests/rules/staking.rules.yml && \
+		cd manifests/rules && promtool test rules *.test.yml; \
+	elif [ "$$CI" = true ]; then \
+		echo "promtool is missing: apt-get install prometheus" >&2; exit 1; \
+	else \
+		echo "deploy-check: promtool is not installed, alert rules not checked (apt-get install prometheus)" >&2; \
+	fi
+
+test: lint typecheck layers tronweb deploy-check
 	TRONWEB_PREFIX=$(TRONWEB_PREFIX) $(BIN)/python -m pytest
 
 # The planner's property tests randomised, with 20x the examples of `make test`.
