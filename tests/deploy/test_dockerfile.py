@@ -38,12 +38,16 @@ def test_builder_and_runtime_stages() -> None:
 
 
 def test_the_venv_uses_the_runtime_interpreter_path() -> None:
-    # distroless/python3-debian12 has Python 3.11 at /usr/bin/python3.11: the venv is created
-    # through that path so its `python` link and pyvenv.cfg's home exist in the runtime.
-    run_steps = " ".join(i.argument for i in _by_keyword("RUN"))
-    assert "/usr/bin/python3.11 -m venv /opt/venv" in run_steps
-    assert "pip check" in run_steps
-    assert "import tron_staking.cli" in run_steps
+    # distroless/python3-debian12 has Python 3.11 at /usr/bin/python3.11: after the install
+    # is verified, the venv's interpreter link and pyvenv.cfg's home are pointed there.
+    runs = [i.argument for i in _by_keyword("RUN")]
+    install = next(i for i, step in enumerate(runs) if "pip install" in step)
+    assert "pip check" in runs[install]
+    assert "import tron_staking.cli" in runs[install]
+    relink = runs[-1]
+    assert "ln -sf /usr/bin/python3.11 /opt/venv/bin/python3.11" in relink
+    assert "s#^home = .*#home = /usr/bin#" in relink
+    assert install < len(runs) - 1
 
 
 def test_runtime_user_port_locale_and_command() -> None:
