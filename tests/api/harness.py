@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import jwt
 import uvicorn
+from starlette.applications import Starlette
 
 from tests.support import servers
 from tron_staking import settings as settings_module
@@ -87,6 +88,7 @@ class ApiServer:
     """False for a server whose MongoDB is meant to be unreachable."""
     port: int = dataclasses.field(default_factory=servers.free_port)
     logs: io.StringIO = dataclasses.field(default_factory=io.StringIO)
+    app: Starlette | None = None
     _server: _Server | None = None
     _thread: threading.Thread | None = None
     _error: BaseException | None = None
@@ -123,7 +125,7 @@ class ApiServer:
                 events_poll_interval_s=0.2,
                 heartbeat_s=1.0,
             )
-            app = app_module.create_app(deps)
+            self.app = app = app_module.create_app(deps)
             self._server = _Server(
                 uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None)
             )
