@@ -104,8 +104,8 @@ def _condition_events(position: Position, mark: dict[str, Any]) -> list[Event]:
             continue
         data = views.dump(
             models.ConditionOut(
-                type=condition.type.value,  # type: ignore[arg-type]
-                status=condition.status.value,  # type: ignore[arg-type]
+                type=condition.type.value,
+                status=condition.status.value,
                 reason=condition.reason,
                 message=condition.message,
                 last_transition_time=condition.last_transition_time,
