@@ -24,8 +24,8 @@ from typing import Annotated
 import anyio
 import typer
 
-from tron_staking import __version__, settings
-from tron_staking.controller import chaos, service
+from tron_staking import __version__, service, settings
+from tron_staking.controller import chaos
 from tron_staking.domain import addresses
 from tron_staking.domain.addresses import Address
 from tron_staking.errors import (
@@ -211,10 +211,10 @@ def keys_remove(address: Annotated[str, typer.Argument(help="The owner address (
 def serve(
     role: Annotated[
         service.Role,
-        typer.Option("--role", help="controller, api, or all (the API part arrives later)."),
+        typer.Option("--role", help="controller (loop + probes), api (HTTP API), or all."),
     ] = service.Role.ALL,
 ) -> None:
-    """Run the controller loop and the health/metrics endpoints until SIGTERM.
+    """Run the controller loop and the HTTP API (per --role) until SIGTERM.
 
     STAKING_CHAOS_CRASH_AT (chaos testing only, off by default) makes the process exit at one
     step of the transaction pipeline; see tron_staking.controller.chaos."""

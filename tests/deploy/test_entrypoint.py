@@ -86,6 +86,8 @@ def base_env(mongo_url: str) -> dict[str, str]:
             "STAKING_CONTROLLER_ENABLED": "false",
             "STAKING_LOG_FORMAT": "json",
             "SERVICE_HOST": "127.0.0.1",
+            # The API validates against the chain; nothing connects to it at start-up.
+            "TRON_HTTP_ENDPOINT": "http://127.0.0.1:9",
         }
     )
     return env

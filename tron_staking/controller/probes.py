@@ -1,6 +1,7 @@
-"""The operational endpoints a controller replica serves until the API part takes them over:
+"""The operational endpoints of a controller-only replica:
 ``/health/live``, ``/health/ready`` and ``/metrics`` (contract: api.md § Operational
-endpoints). Built by :mod:`~tron_staking.controller.service`; kept minimal on purpose.
+endpoints). Served by :mod:`tron_staking.service` for a controller-only replica (``serve --role
+controller``); the API app serves the same endpoints for the other roles.
 """
 
 from __future__ import annotations

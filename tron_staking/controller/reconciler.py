@@ -185,16 +185,18 @@ class Reconciler:
             _log.warning("lease not released", owner=lease.owner, error=str(exc))
 
     async def _under_lease(self, owner: Address, lease: Lease) -> ReconcileResult:
-        positions = await self._load_positions(owner)
+        positions = await load_active_positions(self._stores.positions, owner)
         if not positions:
             return ReconcileResult(owner, Outcome.SUCCESS, None)
-        receivers = _receivers(positions)
+        receivers = receivers_of(positions)
         observed = await self._chain.observe(owner, receivers)
         at = self._clock.now()
         may_send = await self._signer.has_key(owner)
         loaded = await self._operations.load(owner, observed.head_block_time_ms)
         advanced = await self._executor.advance(loaded, observed, lease, at=at, may_send=may_send)
-        plan = await self._plan(positions, observed, advanced.operations, receivers)
+        plan = await plan_confirmed(
+            self._chain, self._policy, positions, observed, advanced.operations, receivers
+        )
         requeue_s = float(plan.requeue_after_s)
         stalled = {} if may_send else _no_key_stall(plan)
         stored = await self._persist(positions, plan, stalled, lease, at, requeue_s)
@@ -215,40 +217,6 @@ class Reconciler:
             drift_findings=len(plan.drift),
             head_lag_blocks=observed.head_block_number - observed.solid_block_number,
             positions=_count_states(stored),
-        )
-
-    async def _load_positions(self, owner: Address) -> list[Position]:
-        """The owner's positions that are not withdrawn (terminal ones need nothing)."""
-        query = {"owner": owner, "state": {"$ne": StakingStatusType.WITHDRAWN.value}}
-        found: list[Position] = []
-        cursor: str | None = None
-        while True:
-            page = await self._stores.positions.find(query, limit=200, cursor=cursor)
-            found.extend(Position.from_storage(cast(RawPosition, raw)) for raw in page.items)
-            if page.next_cursor is None:
-                return found
-            cursor = page.next_cursor
-
-    async def _plan(
-        self,
-        positions: Sequence[Position],
-        observed: AccountSnapshot,
-        operations: Sequence[Operation],
-        receivers: Sequence[Address],
-    ) -> planner.Plan:
-        plan = planner.plan(
-            positions, observed, operations, observed.head_block_time_ms, self._policy
-        )
-        if not plan.needs_confirmation:
-            return plan
-        confirmation = await self._chain.observe_solid(observed.owner, receivers)
-        return planner.plan(
-            positions,
-            observed,
-            operations,
-            observed.head_block_time_ms,
-            self._policy,
-            confirmation=confirmation,
         )
 
     async def _persist(
@@ -321,7 +289,44 @@ class Reconciler:
         return result
 
 
-def _receivers(positions: Sequence[Position]) -> list[Address]:
+async def load_active_positions(positions: VersionedStore, owner: Address) -> list[Position]:
+    """The owner's positions that are not withdrawn (terminal ones need nothing)."""
+    query = {"owner": owner, "state": {"$ne": StakingStatusType.WITHDRAWN.value}}
+    found: list[Position] = []
+    cursor: str | None = None
+    while True:
+        page = await positions.find(query, limit=200, cursor=cursor)
+        found.extend(Position.from_storage(cast(RawPosition, raw)) for raw in page.items)
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor
+
+
+async def plan_confirmed(
+    chain: ChainClient,
+    policy: planner.PlannerPolicy,
+    positions: Sequence[Position],
+    observed: AccountSnapshot,
+    operations: Sequence[Operation],
+    receivers: Sequence[Address],
+) -> planner.Plan:
+    """``planner.plan`` on ``observed``; when the plan asks for confirmation of drift, the
+    owner's solid state is read and the plan made again with it (planner module docstring)."""
+    plan = planner.plan(positions, observed, operations, observed.head_block_time_ms, policy)
+    if not plan.needs_confirmation:
+        return plan
+    confirmation = await chain.observe_solid(observed.owner, receivers)
+    return planner.plan(
+        positions,
+        observed,
+        operations,
+        observed.head_block_time_ms,
+        policy,
+        confirmation=confirmation,
+    )
+
+
+def receivers_of(positions: Sequence[Position]) -> list[Address]:
     """Every receiver the owner's positions delegate to or want to delegate to."""
     wanted = {p.spec.delegate.receiver for p in positions if p.spec.delegate is not None}
     held = {p.delegation.receiver for p in positions if p.delegation is not None}

@@ -1,6 +1,9 @@
 """The composition root of ``tron-staking serve``: builds every part from the settings, runs
-the controller loop and the probe endpoints in one task group, and drains on SIGTERM.
+the controller loop and the HTTP API (or, for a controller-only replica, just its probe
+endpoints) in one task group, and drains on SIGTERM.
 
+It sits above both the controller and the API (which never import each other): it hands the
+API the controller's dry-run planner and a probe of the controller loop as the API's ports.
 Called by the CLI only. Built here, once per process, and passed down: the wall clock, the
 MongoDB store (indexes ensured), the cache (Redis, or the stand-in), the chain client with
 its read cache, the keystore (or, without a KEK, a signer that has no keys: owners are then
@@ -16,6 +19,7 @@ at any step). The HTTP server stops with it.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import enum
 import signal
 from collections.abc import Iterator
@@ -24,12 +28,16 @@ import anyio
 import stamina.instrumentation
 import structlog
 import uvicorn
+from starlette.applications import Starlette
 
+from tron_staking import __version__
+from tron_staking.api import app as api_app
+from tron_staking.api.deps import ApiDependencies, ControllerStatus
 from tron_staking.cache.chain_reads import ChainReadCache
 from tron_staking.cache.factory import create_cache
 from tron_staking.cache.ports import Cache
 from tron_staking.chain.client import TronChainClient
-from tron_staking.controller import planner, probes, reconciler, runner
+from tron_staking.controller import dryrun, planner, probes, reconciler, runner
 from tron_staking.controller.chaos import Chaos
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.ids import TxId
@@ -95,11 +103,12 @@ async def serve(config: Settings, role: Role, chaos: Chaos | None = None) -> Non
         resources.push_async_callback(cache.aclose)
         await store.ping()
         await store.ensure_indexes()
+        chain = _chain(config, cache)
+        resources.push_async_callback(chain.aclose)
+        policy = _policy(config)
         loop = None
         if role is not Role.API and config.controller.enabled:
-            chain = _chain(config, cache)
-            resources.push_async_callback(chain.aclose)
-            loop = _controller(config, store, chain, cache, metrics, clock, chaos)
+            loop = _controller(config, store, chain, cache, metrics, clock, policy, chaos)
 
         async def ready() -> bool:
             if not started.is_set():
@@ -110,10 +119,32 @@ async def serve(config: Settings, role: Role, chaos: Chaos | None = None) -> Non
                 return False
             return True
 
-        app = probes.create_app(metrics, ready)
+        if role is Role.CONTROLLER:
+            app: Starlette = probes.create_app(metrics, ready)
+        else:
+            app = api_app.create_app(
+                ApiDependencies(
+                    store=store,
+                    cache=cache,
+                    chain=chain,
+                    metrics=metrics,
+                    clock=clock,
+                    api=config.api,
+                    auth=config.auth,
+                    redis=config.redis,
+                    chain_endpoint=config.chain.http_endpoint or "",
+                    version=__version__,
+                    planner=dryrun.DryRun(store.positions, store.operations, chain, policy),
+                    controller=_ControllerProbe(loop),
+                )
+            )
         server = _Server(
             uvicorn.Config(
-                app, host=config.api.host, port=config.api.port, log_config=None, lifespan="off"
+                app,
+                host=config.api.host,
+                port=config.api.port,
+                log_config=None,
+                lifespan="off" if role is Role.CONTROLLER else "on",
             )
         )
         async with anyio.create_task_group() as tg:
@@ -123,6 +154,29 @@ async def serve(config: Settings, role: Role, chaos: Chaos | None = None) -> Non
             started.set()
             _log.info("serving", role=role.value, port=config.api.port)
             await _until_signal(tg.cancel_scope, loop, server)
+
+
+def _policy(config: Settings) -> planner.PlannerPolicy:
+    return planner.PlannerPolicy(resync_period_s=int(config.controller.resync_interval_s))
+
+
+class _ControllerProbe:
+    """What ``/status`` and ``/health`` report about this process's controller loop."""
+
+    def __init__(self, loop: runner.Runner | None) -> None:
+        self._loop = loop
+
+    def __call__(self) -> ControllerStatus:
+        loop = self._loop
+        if loop is None:
+            return ControllerStatus(running=False)
+        last = loop.last_reconcile_at
+        return ControllerStatus(
+            running=not loop.queue.closed,
+            replica_id=loop.replica_id,
+            queue_depth=len(loop.queue),
+            last_reconcile_at=None if last is None else dt.datetime.fromtimestamp(last, dt.UTC),
+        )
 
 
 def _chain(config: Settings, cache: Cache) -> TronChainClient:
@@ -140,6 +194,7 @@ def _controller(
     cache: Cache,
     metrics: Metrics,
     clock: WallClock,
+    policy: planner.PlannerPolicy,
     chaos: Chaos | None,
 ) -> runner.Runner:
     """The controller loop over ``store`` and ``chain``."""
@@ -153,7 +208,6 @@ def _controller(
         votes=store.votes,
         rewards=store.rewards,
     )
-    policy = planner.PlannerPolicy(resync_period_s=int(controller.resync_interval_s))
     owner_reconciler = reconciler.Reconciler(
         stores,
         chain,
