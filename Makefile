@@ -13,11 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# The staking service (API + controller) joins `make dev` with the controller and API issues;
-# until then `make dev` runs the embedded chain, tron-devnet, on http://127.0.0.1:8090.
+# The whole product on this machine: tron-devnet, SecantusDB and the service on :8096, with
+# data, secrets and logs under .dev/ (a second run resumes). DEV_FLAGS=--fast for 0.5 s blocks.
+DEV_FLAGS ?=
 dev: $(STAMP)
-	@echo "make dev: the staking service is not part of this build yet; starting tron-devnet only." >&2
-	$(BIN)/tron-devnet --host 127.0.0.1 --port 8090
+	$(BIN)/tron-staking dev $(DEV_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

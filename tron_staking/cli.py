@@ -3,7 +3,7 @@
 Each command builds the settings once with :func:`tron_staking.settings.load` from
 ``os.environ``, configures logging, builds what it needs and passes the settings down.
 Commands of this build: ``migrate``, ``config``, ``version``, ``keys import|list|remove``,
-``serve --role controller|api|all``.
+``serve --role controller|api|all``, ``dev``.
 
 Exit codes: 0 success; 1 a dependency failed (MongoDB unreachable, an index in the way);
 2 invalid configuration or usage. Known failures print one ``error: ...`` line on stderr,
@@ -26,6 +26,7 @@ import typer
 
 from tron_staking import __version__, service, settings
 from tron_staking.controller import chaos
+from tron_staking.devstack import stack
 from tron_staking.domain import addresses
 from tron_staking.domain.addresses import Address
 from tron_staking.errors import (
@@ -233,6 +234,25 @@ def serve(
         raise _fail(str(exc), 2) from None
     except StoreUnavailableError as exc:
         raise _store_unreachable(config, exc) from None
+
+
+@app.command()
+def dev(
+    fast: Annotated[bool, typer.Option("--fast", help="500 ms blocks instead of 3 s.")] = False,
+    seconds: Annotated[
+        float | None, typer.Option("--seconds", min=1, help="Stop after this many seconds.")
+    ] = None,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The API's port.")] = 8096,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the data, secrets and logs are kept.")
+    ] = Path(".dev"),
+) -> None:
+    """Run the whole product locally: the devnet, SecantusDB and the service, until Ctrl-C.
+
+    A second run on the same --dir resumes with the positions and the chain of the first."""
+    code = stack.run(stack.Options(fast, seconds, port, directory), os.environ)
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:
