@@ -513,7 +513,7 @@ def test_a_healthy_unfreezing_position_is_left_alone() -> None:
     assert triggers(plan, unfreezing) == []
 
 
-def test_defect4_a_rejection_caused_by_a_dropped_companion_is_not_backed_off() -> None:
+def test_defect4_a_rejection_of_a_transaction_that_rode_with_another_is_not_backed_off() -> None:
     first = run([TO_CONTRACT], CONTRACT_SNAPSHOT)
     (delegate,) = naming(first, Kind.DELEGATE, TO_CONTRACT.id)
     rejected = _rejected_like(delegate, "rejected-1", CHAIN_T0 - 3000)
@@ -527,3 +527,13 @@ def test_defect4_a_rejection_caused_by_a_dropped_companion_is_not_backed_off() -
     )
     plan = run([TO_CONTRACT], CONTRACT_SNAPSHOT, [rejected, dropped_freeze])
     assert len(naming(plan, Kind.DELEGATE, TO_CONTRACT.id)) == 1
+    # the companion landed: the delegate was judged with it, but perhaps before it arrived
+    landed_freeze = dataclasses.replace(dropped_freeze, state=OperationState.SOLIDIFIED)
+    plan = run([TO_CONTRACT], CONTRACT_SNAPSHOT, [rejected, landed_freeze])
+    assert len(naming(plan, Kind.DELEGATE, TO_CONTRACT.id)) == 1
+    # sent alone and rejected again: now it backs off
+    alone = dataclasses.replace(
+        _rejected_like(delegate, "rejected-2", CHAIN_T0 - 1000), expiration_ms=CHAIN_T0 + 90_000
+    )
+    plan = run([TO_CONTRACT], CONTRACT_SNAPSHOT, [rejected, landed_freeze, alone])
+    assert naming(plan, Kind.DELEGATE, TO_CONTRACT.id) == []

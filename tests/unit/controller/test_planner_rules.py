@@ -554,3 +554,64 @@ def test_unknown_witnesses_in_the_snapshot_are_not_kept_as_unmanaged_votes() -> 
     assert vote.params["votes"] == [{"vote_address": W1, "vote_count": 1000}]
     dropped = run([voter], observed, policy=dataclasses.replace(POLICY, keep_unmanaged_votes=False))
     assert dropped.actions[0].params == vote.params
+
+
+def test_an_undelegate_and_the_new_delegate_in_one_block_apply_in_the_order_sent() -> None:
+    old_spec = spec(1000, delegate=RECEIVER)
+    new_receiver = address("receiver-new")
+    moved = position(
+        "moved",
+        spec(1000, delegate=new_receiver),
+        state=State.DELEGATED,
+        delegation=delegation_of(old_spec),
+        generation=2,
+    )
+    undelegated = operation(
+        "undelegate-old",
+        Kind.UNDELEGATE,
+        [moved],
+        {"receiver_address": RECEIVER, "balance": 1000 * SUN, "resource": "ENERGY"},
+        intent_key=UNDELEGATE_KEY,
+    )
+    delegated = operation(
+        "delegate-new",
+        Kind.DELEGATE,
+        [moved],
+        {"receiver_address": new_receiver, "balance": 1000 * SUN, "resource": "ENERGY"},
+        intent_key=f"delegate:{OWNER}:{new_receiver}:ENERGY:unlocked",
+    )
+    observed = snapshot(
+        delegations=[DelegationOut(new_receiver, EN, False, 1000 * SUN)],
+        receivers={new_receiver: True},
+    )
+    plan = run([moved], observed, [delegated, undelegated])
+    assert triggers(plan, moved) == ["undelegate_included", "delegate_included"]
+    update = plan.update_for(moved.id)
+    assert update is not None
+    assert update.delegation is not None
+    assert update.delegation.receiver == new_receiver
+    assert "OperationNotApplicable" not in codes(plan.warnings)
+
+
+def test_evidence_out_of_order_is_applied_after_the_rest() -> None:
+    pending = position("late-freeze", spec(1000, delegate=RECEIVER))
+    # a batch cannot land delegate-first, but a store may hand over operations in any order
+    delegated = operation(
+        "delegate-first",
+        Kind.DELEGATE,
+        [pending],
+        {"receiver_address": RECEIVER, "balance": 1000 * SUN, "resource": "ENERGY"},
+        block=HEAD - 2,
+        intent_key=DELEGATE_KEY,
+    )
+    frozen = operation(
+        "freeze-later",
+        Kind.FREEZE,
+        [pending],
+        {"frozen_balance": 1000 * SUN, "resource": "ENERGY"},
+        block=HEAD - 1,
+        intent_key=f"freeze:{OWNER}:ENERGY",
+    )
+    observed = snapshot(delegations=[DelegationOut(RECEIVER, EN, False, 1000 * SUN)])
+    plan = run([pending], observed, [delegated, frozen])
+    assert triggers(plan, pending) == ["freeze_included", "delegate_included"]

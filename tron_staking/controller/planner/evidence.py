@@ -11,6 +11,7 @@ expected location, so no rule spends the same balance or stake twice.
 
 from __future__ import annotations
 
+from tron_staking.controller.planner import rules
 from tron_staking.controller.planner.ledger import size_of
 from tron_staking.controller.planner.work import BLOCK_INTERVAL_MS, Location, Round, Work
 from tron_staking.domain.addresses import Address
@@ -22,15 +23,8 @@ from tron_staking.statemachine.position import Trigger
 Kind = StakingOperationType
 State = StakingStatusType
 
-KIND_ORDER = {
-    Kind.FREEZE: 0,
-    Kind.VOTE: 1,
-    Kind.DELEGATE: 2,
-    Kind.UNDELEGATE: 3,
-    Kind.UNFREEZE: 4,
-    Kind.WITHDRAW_EXPIRE_UNFREEZE: 5,
-    Kind.CLAIM_REWARDS: 6,
-}
+KIND_ORDER = rules.SEND_ORDER
+"""Inside one reconcile's batch, operations land in the order they were sent."""
 
 _VISIBLE_LOCATION = {
     State.PENDING: Location.NONE,
@@ -41,26 +35,36 @@ _VISIBLE_LOCATION = {
 
 
 def apply_landed(rnd: Round) -> None:
+    """Apply landed operations in chain order: by block, then by batch (operations built in
+    one reconcile share their chain-time expiration), then in the order they were sent. An
+    operation that does not apply to a position's state is tried again once after the others
+    (it may follow one that landed in the same block), then reported and remembered."""
     landed = [
         op
         for op in rnd.operations
         if op.state.landed and op.block is not None and op.block <= rnd.head
     ]
-    landed.sort(key=lambda op: (op.block or 0, KIND_ORDER[op.kind], op.created_at, op.id))
+    landed.sort(key=lambda op: (op.block or 0, op.expiration_ms, KIND_ORDER[op.kind], op.id))
+    retry: list[tuple[Operation, Work, int | None]] = []
     for op in landed:
         expire = _unfreeze_expiry(rnd, op) if op.kind is Kind.UNFREEZE else None
         for pid in dict.fromkeys([*op.position_ids, *op.position_votes]):
             work = rnd.works.get(pid)
             if work is None or op.id in work.position.applied_operations:
                 continue
-            if not _apply(rnd, op, work, expire):
-                rnd.warn(
-                    "OperationNotApplicable",
-                    f"{op.kind.value} {op.txid} names {work.id}, which is {work.state.value}; "
-                    "its effect is not applied to the position",
-                    [work],
-                )
-            work.applied.append(op.id)
+            if _apply(rnd, op, work, expire):
+                work.applied.append(op.id)
+            else:
+                retry.append((op, work, expire))
+    for op, work, expire in retry:
+        if not _apply(rnd, op, work, expire):
+            rnd.warn(
+                "OperationNotApplicable",
+                f"{op.kind.value} {op.txid} names {work.id}, which is {work.state.value}; "
+                "its effect is not applied to the position",
+                [work],
+            )
+        work.applied.append(op.id)
 
 
 def _apply(rnd: Round, op: Operation, work: Work, expire: int | None) -> bool:
@@ -134,7 +138,7 @@ def locate(rnd: Round) -> None:
     for w in rnd.works.values():
         w.location = _VISIBLE_LOCATION.get(w.state, Location.NONE)
         w.arriving_by = None
-    ordered = sorted(rnd.unresolved, key=lambda op: (KIND_ORDER[op.kind], op.created_at, op.id))
+    ordered = sorted(rnd.unresolved, key=lambda op: (op.expiration_ms, KIND_ORDER[op.kind], op.id))
     for op in ordered:
         _charge(rnd, op)
         rnd.ledger.apply(op.kind, op.params, sure=False)

@@ -19,8 +19,9 @@ Every rule asks the gate before it plans an action, in three steps:
 Rejections back off per intent (``backoff``): the same intent and the same ``basis`` (the
 spec generations and chain facts the decision rested on) is retried after one resync period,
 doubling per rejection, capped at ``max_backoff_s``; a new basis starts again. A rejection
-whose companion additive transaction of the same reconcile failed too (it rode with a freeze
-that was dropped) is not held against the intent.
+of a transaction that rode with an additive transaction of another intent (the freeze a
+delegate rode with may have been held or dropped) is not held against the intent; the next
+one, sent alone, is.
 """
 
 from __future__ import annotations
@@ -148,14 +149,14 @@ def backoff(rnd: Round, key: str, basis: str) -> tuple[int, Operation] | None:
 
 
 def _dependency_failed(rnd: Round, rejected: Operation) -> bool:
-    """True when an additive operation built in the same reconcile (same chain-time
-    expiration) failed too: the rejection says nothing about the intent itself (a vote or
-    delegate that rode with a freeze that was dropped)."""
+    """True when the rejected operation rode with an additive operation of another intent
+    built in the same reconcile (same chain-time expiration): the node may have judged it
+    before that companion reached it (held, dropped, answered late), so the rejection says
+    nothing certain about the intent itself. The next rejection, sent alone, counts."""
     return any(
         op.intent_key != rejected.intent_key
         and op.kind in ADDITIVE
         and op.expiration_ms == rejected.expiration_ms
-        and op.state in (OperationState.EXPIRED, OperationState.REJECTED)
         for op in rnd.operations
     )
 
