@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
-EXAMPLES = 60
+EXAMPLES = 40
 
 settings.register_profile(
     "planner",

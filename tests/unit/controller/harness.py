@@ -248,8 +248,8 @@ class World:
 
     def _send(self, op: Operation, tx: Tx, *, ambiguous: bool) -> Operation:
         """One attempt. Accepted → ``broadcast``; refused on a first definitive answer →
-        ``rejected``; refused after an attempt whose outcome was lost → the error is noted and
-        the operation stays ``recorded``; DUP means the node has it."""
+        ``rejected``; refused after an attempt whose outcome was lost → ``attempt_failed`` (the
+        error is noted, the operation stays ``recorded``); DUP means the node has it."""
         try:
             self.chain.broadcast(tx)
         except Rejected as exc:
@@ -259,7 +259,7 @@ class World:
                 return self._fire(op, Trigger.SENT)
             if op.maybe_delivered:
                 self.stats.refused_after_ambiguity += 1
-                return op.with_error(exc.message, at=self.now)
+                return self._fire(op.with_error(exc.message, at=self.now), Trigger.ATTEMPT_FAILED)
             self.refusals.append(f"{op.kind.value} {op.intent_key}: {exc.message}")
             self.log.append(f"  refused {op.kind.value}: {exc.message}")
             refused = self._fire(op.with_error(exc.message, at=self.now), Trigger.REFUSED)

@@ -33,6 +33,7 @@ from tron_staking.domain.spec import DelegateSpec, PositionSpec, VoteWeight
 
 CHAOS_ROUNDS = 30
 SETTLE_ROUNDS = 400
+HEALTHY_BLOCKS = 40
 PROFILE = planner_profile()
 
 
@@ -134,8 +135,8 @@ def test_what_the_chain_refuses_stalls_and_backs_off(
     owner_specs: tuple[w.Owner, list[PositionSpec]], bad: str, data: st.DataObject
 ) -> None:
     """A delegate to a contract account, a vote for a non-witness, a freeze the balance cannot
-    pay: that position stalls (the others converge) and the refusal is not repeated every
-    block."""
+    pay: after the chaos, healthy blocks keep that position Stalled and the chain's refusal is
+    not repeated block after block (back-off per intent)."""
     owner, specs = owner_specs
     first = specs[0]
     if bad == "contract":
@@ -152,12 +153,12 @@ def test_what_the_chain_refuses_stalls_and_backs_off(
         world.chain.state.accounts[owner.address].balance_sun = first.amount_sun // 2
         world.chain.pending_state = world.chain.state.copy()
     chaos(world, data, ())
-    world.settle(SETTLE_ROUNDS // 4)
+    before = len(world.refusals)
+    for _ in range(HEALTHY_BLOCKS):
+        world.reconcile()
+        world.mine()
     assert_safe(world)
     blocked = sorted(world.positions.values(), key=lambda p: p.created_at)[0]
     assert world.stalled(blocked) is not None, world.not_ready()
-    per_intent: dict[str, int] = {}
-    for refusal in world.refusals:
-        key = refusal.split(":", 1)[0]
-        per_intent[key] = per_intent.get(key, 0) + 1
-    assert all(count <= 4 for count in per_intent.values()), world.refusals
+    # a refusal may be retried once on a changed basis, never every block
+    assert len(world.refusals) - before <= 2, world.refusals[before:]
