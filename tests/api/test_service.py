@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.routing import Route
 
 from tests.api import harness
-from tron_staking.api import openapi
+from tron_staking.api import catalogue, openapi
 
 pytestmark = pytest.mark.anyio
 
@@ -131,4 +131,4 @@ async def test_docs_page_serves_its_own_assets(client: httpx.AsyncClient) -> Non
 def test_operation_table_matches_document() -> None:
     document = openapi.document("1")
     count = sum(len(item) for item in document["paths"].values())
-    assert count == len(openapi.OPERATIONS)
+    assert count == len(catalogue.OPERATIONS)
