@@ -84,10 +84,6 @@ class Verifier:
         self._settings = settings
         self._algorithm_key = _algorithm_and_key(settings)
 
-    @property
-    def algorithm(self) -> str | None:
-        return None if self._algorithm_key is None else self._algorithm_key[0]
-
     def principal(self, request: Request) -> Principal:
         """The principal of ``request``'s bearer token; a 401 Problem when there is none or it
         does not verify."""

@@ -208,7 +208,3 @@ def _changes(position: Position) -> Mapping[str, Any]:
     raw = position.for_storage()
     keys = (*_SPEC_KEYS, "updated_at", "next_reconcile_at", "conditions")
     return {key: raw[key] for key in keys}  # type: ignore[literal-required]
-
-
-def encode_body(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, separators=(",", ":"))
