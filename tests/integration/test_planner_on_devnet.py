@@ -36,7 +36,8 @@ MAX_ROUNDS = SOLID_LAG_BLOCKS + 10
 """Rounds (one mined block each) to converge: everything lands in one block, then waits
 for it to become solid; with slack."""
 UNSTAKE_ROUNDS = SOLID_LAG_BLOCKS + 10
-"""Undelegate, re-vote and unfreeze land in one block, then wait for finality; with slack."""
+"""Undelegate and re-vote land in one block, the unfreeze in the next, then wait for
+finality; with slack."""
 EFFECTIVE_TARGET_BLOCKS = 2
 """Issue 8, Build 1: declared freeze, votes and delegation take effect on the head in one
 block (two when the dependency guard makes the delegate wait for its freeze)."""
@@ -176,16 +177,17 @@ async def test_declare_converge_unstake_withdraw(
         "UnfreezeBalanceV2Contract",
     ]
     undelegated, voted, unfrozen = (tx["block"] for tx in unstaking)
-    # one block, in the order sent: the re-vote lands before the unfreeze, so java-tron's
-    # rescaling has nothing to take from the other position's votes
-    assert undelegated == voted == unfrozen == unstake_block + 1
+    # undelegate and re-vote in the next block; the unfreeze (which, landing without the
+    # re-vote, would rescale the bandwidth position's votes) once the re-vote is visible
+    assert undelegated == voted == unstake_block + 1
+    assert unfrozen == voted + 1
     unfreezing = (energy.id, StakingStatusType.UNFREEZING)
     unstake_effective = driver.reached[unfreezing] - unstake_block
     unstake_final = driver.final[unfreezing] - unstake_block
     record_property("unstake_effective_blocks", unstake_effective)
     record_property("unstake_final_blocks", unstake_final)
     print(f"unstake: unfreezing after {unstake_effective} block(s), final after {unstake_final}")
-    assert unstake_effective == 1
+    assert unstake_effective <= EFFECTIVE_TARGET_BLOCKS
     assert unstake_final <= FINAL_TARGET_BLOCKS
     observed = await driver.observe()
     assert observed.delegations == ()

@@ -351,16 +351,41 @@ def test_defect5_unstaking_a_locked_delegation_keeps_its_votes_until_the_unfreez
     assert condition(plan, LOCKED_VOTER, ConditionType.STALLED) == ("True", "LockNotExpired")
 
 
-def test_defect5_the_revote_rides_with_the_unfreeze() -> None:
-    unlocked = dataclasses.replace(
-        LOCKED_VOTER,
-        state=State.VOTING,
-        delegation=None,
-    )
+def test_defect5_the_revote_goes_when_the_unfreeze_can_and_not_earlier() -> None:
+    unlocked = dataclasses.replace(LOCKED_VOTER, state=State.VOTING, delegation=None)
     observed = snapshot(frozen={EN: 1500 * SUN}, votes=[wv(W1, 1000), wv(W2, 500)])
     plan = run([unlocked, STAYING_VOTER], observed)
-    assert kinds(plan) == ["vote", "unfreeze"]
+    # an unfreeze landing without its re-vote would rescale W2's 500 votes to 166: it waits
+    # until the re-vote is visible on the head, one block
+    assert kinds(plan) == ["vote"]
     assert plan.actions[0].params["votes"] == [{"vote_address": W2, "vote_count": 500}]
+    revote = operation(
+        "revote",
+        Kind.VOTE,
+        [unlocked, STAYING_VOTER],
+        dict(plan.actions[0].params),
+        block=HEAD,
+        position_votes={STAYING_VOTER.id: (wv(W2, 500),)},
+    )
+    after = run(
+        [unlocked, STAYING_VOTER], snapshot(frozen={EN: 1500 * SUN}, votes=[wv(W2, 500)]), [revote]
+    )
+    assert triggers(after, unlocked) == ["votes_removed"]
+    assert kinds(after) == ["unfreeze"]
+
+
+def test_defect5_the_revote_rides_with_the_unfreeze_when_nothing_else_can_be_cut() -> None:
+    unlocked = dataclasses.replace(LOCKED_VOTER, state=State.VOTING, delegation=None)
+    # 1000 TRX of the owner's own stake keep the tron power above every remaining vote
+    observed = snapshot(frozen={EN: 2500 * SUN}, votes=[wv(W1, 1000), wv(W2, 500)])
+    plan = run([unlocked, STAYING_VOTER], observed)
+    assert kinds(plan) == ["vote", "unfreeze"]
+    assert plan.actions[0].params["votes"] == [
+        {"vote_address": W2, "vote_count": 500},
+    ] or plan.actions[0].params["votes"] == [
+        {"vote_address": W1, "vote_count": 1000},
+        {"vote_address": W2, "vote_count": 500},
+    ]
 
 
 # -- defect 6 ---------------------------------------------------------------------------------

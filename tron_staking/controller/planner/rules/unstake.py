@@ -5,7 +5,8 @@ WithdrawExpireUnfreeze for matured ones.
 An unfreeze takes only what the leaving positions hold: the pool must still cover every
 other position's claim afterwards. Its re-vote (so java-tron's rescale never cuts other
 positions' votes) is planned by the vote rule in the same reconcile and sent before it; when
-no re-vote can be sent, ``Round.held_unfreezes`` holds the unfreeze back (see ``vote``).
+a lost re-vote would let the rescale cut anyone else's votes, ``Round.held_unfreezes`` holds
+the unfreeze back until the re-vote is visible (see ``vote.check_rescale``).
 """
 
 from __future__ import annotations

@@ -4,17 +4,19 @@ Who is in the list:
 
 * **voters** — positions whose spec has votes, whose stake is (or will be this reconcile) in
   the pool or delegated out (delegated stake keeps its tron power), with valid witnesses;
-* **fixed** — positions that keep exactly what they cast: unstaking ones whose unfreeze is not
-  planned yet (their votes leave with the unfreeze, never earlier), and ones whose spec names
+* **fixed** — positions that keep exactly what they cast: unstaking ones whose unfreeze cannot
+  go yet (their votes leave with the unfreeze, never earlier), and ones whose spec names
   a non-witness (``Stalled``/``UnknownWitness``; nothing else is touched);
-* **leaving** — positions whose votes go: their unfreeze is planned or in flight, or their
-  spec has no votes any more. java-tron refuses an empty vote list, so when nothing would be
+* **leaving** — positions whose votes go: their unfreeze is planned or in flight (or held
+  back until this re-vote is visible, see ``check_rescale``), or their spec has no votes any
+  more. java-tron refuses an empty vote list, so when nothing would be
   left to cast the last votes stay and stay managed (``VotesCannotBeCleared``); an unfreeze
   of all the stake removes them.
 
 The list is sized to the tron power after every freeze and unfreeze of the round, and sent
-between them (``SEND_ORDER``), so the unfreeze never rescales it. ``check_rescale`` holds back
-an unfreeze whose re-vote could not be sent when its rescale would cut managed votes.
+between them (``SEND_ORDER``), so the unfreeze never rescales it. ``check_rescale`` holds an
+unfreeze back until its re-vote is visible when a lost re-vote would let java-tron's rescale
+cut anyone else's votes.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def _sort(rnd: Round) -> tuple[list[Work], dict[PositionId, tuple[WitnessVote, .
     for w in rnd.works.values():
         spec = w.position.spec
         if w.unstaking:
-            if w.votes_cast and w.location is Location.NONE:
+            if w.votes_cast and _unfreezing(rnd, w):
                 leaving.append(w)
             elif w.votes_cast:
                 fixed[w.id] = w.votes_cast
@@ -69,6 +71,13 @@ def _sort(rnd: Round) -> tuple[list[Work], dict[PositionId, tuple[WitnessVote, .
         elif w.votes_cast:
             leaving.append(w)
     return voters, fixed, leaving
+
+
+def _unfreezing(rnd: Round, w: Work) -> bool:
+    """Its unfreeze is planned or in flight, or held back until this re-vote is visible."""
+    if w.location is Location.NONE:
+        return True
+    return w.location is Location.POOL and w.resource in rnd.held_unfreezes
 
 
 def plan_vote(rnd: Round) -> None:
@@ -147,21 +156,32 @@ def _cannot_clear(rnd: Round, leaving: list[Work]) -> None:
         rnd.warn("VotesCannotBeCleared", message, staying)
 
 
-def check_rescale(rnd: Round, before: tuple[WitnessVote, ...]) -> None:
-    """After the vote rule: if the round's unfreezes rescale the account's votes (no re-vote
-    planned) below what staying positions cast, hold those unfreezes back; else warn about
-    the unmanaged votes the rescale reduces. ``before``: the votes before the unfreezes."""
+def check_rescale(rnd: Round) -> None:
+    """After the vote rule: were the round's unfreezes to land without a re-vote (none could
+    be sent, or it is dropped), java-tron would rescale the votes visible on the head. If that
+    cuts votes that are not the leaving positions' own — other positions' or, when kept, the
+    owner's unmanaged ones — the unfreezes are held back until a re-vote without the leaving
+    positions is visible (``Round.held_unfreezes``; the vote rule then treats those positions
+    as leaving); otherwise a reduction is only reported."""
     unfreezes = rnd.planned(Kind.UNFREEZE)
-    if not unfreezes or rnd.planned(Kind.VOTE):
+    if not unfreezes:
         return
-    after = votes.by_witness(rnd.ledger.votes)
-    if after == votes.by_witness(before):
+    visible = rnd.observed.votes
+    before = votes.by_witness(visible)
+    rescaled = votes.predict_unfreeze_rescale(visible, rnd.ledger.tron_power_sun)
+    after = votes.by_witness(rescaled)
+    if after == before:
         return
     leaving = {pid for action in unfreezes for pid in action.position_ids}
-    staying = votes.add(
-        *(votes.by_witness(w.votes_cast) for w in rnd.works.values() if w.id not in leaving)
-    )
-    if any(after.get(witness, 0) < count for witness, count in staying.items()):
+    others = [w for w in rnd.works.values() if w.id not in leaving]
+    if rnd.policy.keep_unmanaged_votes:
+        leaving_cast = votes.add(
+            *(votes.by_witness(w.votes_cast) for w in rnd.works.values() if w.id in leaving)
+        )
+        protected = {w: c - leaving_cast.get(w, 0) for w, c in before.items()}
+    else:
+        protected = votes.add(*(votes.by_witness(w.votes_cast) for w in others))
+    if any(after.get(witness, 0) < count for witness, count in protected.items()):
         for action in unfreezes:
             resource = resource_of(action.params)
             if resource is not None:
@@ -170,6 +190,5 @@ def check_rescale(rnd: Round, before: tuple[WitnessVote, ...]) -> None:
     rnd.warn(
         "VoteReduction",
         f"the unfreeze lowers tron power to {rnd.ledger.tron_power_sun // amounts.SUN_PER_TRX}: "
-        f"java-tron rescales the votes from {votes.total(before)} to "
-        f"{votes.total(rnd.ledger.votes)}",
+        f"java-tron rescales the votes from {votes.total(visible)} to {votes.total(rescaled)}",
     )
