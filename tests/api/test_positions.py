@@ -275,3 +275,18 @@ async def test_plan_is_a_dry_run_of_the_owner(
     assert body["actions"][0]["positions"] == [created["id"]]
     assert await store.operations.count({}) == 0
     assert (await devnet_module.state()) == head_before
+
+
+async def test_a_create_whose_response_was_lost_is_answered_from_its_position(
+    client: httpx.AsyncClient, auth: dict[str, str], owner: str, store: MongoStore
+) -> None:
+    headers = {**auth, "Idempotency-Key": "lost"}
+    first = await client.post(P + "/positions", json=spec(owner), headers=headers)
+    # As if the process died after storing the position and before storing the response.
+    await store.database["idempotency_keys"].delete_many({"key": "lost"})
+    other = await client.post(P + "/positions", json=spec(owner, auto_claim=True), headers=headers)
+    assert other.status_code == 409
+    retry = await client.post(P + "/positions", json=spec(owner), headers=headers)
+    assert retry.status_code == 201
+    assert retry.json()["id"] == first.json()["id"]
+    assert await store.positions.count({"owner": owner}) == 1

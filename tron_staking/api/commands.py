@@ -31,7 +31,7 @@ from tron_staking.store.records import StoredResponse
 
 _CAS_ATTEMPTS = 5
 _REPLAY_WAIT_S = 0.1
-_REPLAY_ATTEMPTS = 50
+_REPLAY_ATTEMPTS = 20
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 Render = Callable[[Position], Awaitable[str]]
 """Builds the response body of a stored position."""
@@ -131,7 +131,7 @@ async def declare(
     except DuplicateKeyError:
         if idempotency is None:
             raise
-        return await _await_first_response(ctx, principal, idempotency)
+        return await _existing_response(ctx, principal, spec, render, idempotency, position.id)
     created = position.with_version(int(document["version"]))
     await _history(ctx, created, "spec_declared", "declared through the API", principal)
     response = StoredResponse(status_code=201, body=await render(created))
@@ -141,17 +141,31 @@ async def declare(
     return response
 
 
-async def _await_first_response(
-    ctx: ApiContext, principal: Principal, idempotency: tuple[str, str]
+async def _existing_response(
+    ctx: ApiContext,
+    principal: Principal,
+    spec: PositionSpec,
+    render: Render,
+    idempotency: tuple[str, str],
+    position_id: ids.PositionId,
 ) -> StoredResponse:
-    """A concurrent create with the same key stored the position: wait for its response."""
+    """A create with the same key stored the position first (concurrently, or before a crash
+    lost its response): answer with that position, stored as the key's response unless one
+    already is. ConflictError (409) when that position declares another spec."""
     key, digest = idempotency
+    idem = ctx.deps.store.idempotency
     for _ in range(_REPLAY_ATTEMPTS):
-        stored = await ctx.deps.store.idempotency.lookup(key, principal.subject, digest)
+        # Most often the first request is about to store its response: wait for it, so
+        # that one writer stores the key.
+        stored = await idem.lookup(key, principal.subject, digest)
         if stored is not None:
             return stored
         await anyio.sleep(_REPLAY_WAIT_S)
-    raise ConflictError(f"idempotency key {key!r} is being used by a request in progress")
+    position = Position.from_storage(await ctx.deps.store.positions.get(position_id))  # type: ignore[arg-type]
+    if position.spec != spec or position.created_by != principal.subject:
+        raise ConflictError(f"idempotency key {key!r} was already used with a different request")
+    response = StoredResponse(status_code=201, body=await render(position))
+    return await idem.put_if_absent(key, principal.subject, digest, response)
 
 
 def stored_time(at: dt.datetime) -> dt.datetime:
