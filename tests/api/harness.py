@@ -88,6 +88,8 @@ class ApiServer:
     """False for a server whose MongoDB is meant to be unreachable."""
     port: int = dataclasses.field(default_factory=servers.free_port)
     logs: io.StringIO = dataclasses.field(default_factory=io.StringIO)
+    startup: threading.Event = dataclasses.field(default_factory=threading.Event)
+    """The composition root's start-up; set by :meth:`start` unless told otherwise."""
     app: Starlette | None = None
     _server: _Server | None = None
     _thread: threading.Thread | None = None
@@ -122,6 +124,7 @@ class ApiServer:
                 chain_endpoint=config.chain.http_endpoint or "",
                 planner=_planner(store, chain),
                 controller=lambda: ControllerStatus(running=False),
+                startup_finished=self.startup.is_set,
                 events_poll_interval_s=0.2,
                 heartbeat_s=1.0,
             )
@@ -148,7 +151,9 @@ class ApiServer:
             config.logging, self.logs, known_secrets=logging_module.secret_values(config)
         )
 
-    def start(self) -> ApiServer:
+    def start(self, *, startup_finished: bool = True) -> ApiServer:
+        if startup_finished:
+            self.startup.set()
         self._thread = threading.Thread(target=self._run, name="api-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + _START_TIMEOUT_S

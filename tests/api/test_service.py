@@ -132,3 +132,17 @@ def test_operation_table_matches_document() -> None:
     document = openapi.document("1")
     count = sum(len(item) for item in document["paths"].values())
     assert count == len(catalogue.OPERATIONS)
+
+
+async def test_ready_waits_for_the_start_up_of_the_process(api_env: dict[str, str]) -> None:
+    server = harness.ApiServer(api_env).start(startup_finished=False)
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30.0) as http:
+            assert (await http.get("/health/ready")).status_code == 503
+            assert (await http.get("/health")).json()["service_initialized"] is False
+            assert (await http.get("/health/live")).status_code == 200
+            server.startup.set()
+            assert (await http.get("/health/ready")).status_code == 200
+            assert (await http.get("/health")).json()["service_initialized"] is True
+    finally:
+        server.stop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from tron_staking.cache.ports import Cache
@@ -86,6 +86,9 @@ class ApiDependencies:
     version: str = "0.1.0"
     planner: DryRunPlanner | None = None
     controller: ControllerProbe | None = None
+    startup_finished: Callable[[], bool] | None = None
+    """The composition root's own start-up (e.g. the controller loop started); ``/health/ready``
+    also waits for the app's lifespan to have run."""
     events_poll_interval_s: float = 1.0
     """How often a watch stream looks for new history (a wake-up also triggers a look)."""
     heartbeat_s: float = 15.0

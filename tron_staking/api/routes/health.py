@@ -81,8 +81,12 @@ def routes(ctx: ApiContext) -> list[Route]:
     async def live(_: Request) -> Response:
         return responses.send(models.ProbeOut(status="ok"))
 
+    def started() -> bool:
+        hook = ctx.deps.startup_finished
+        return ctx.started and (hook is None or hook())
+
     async def ready(_: Request) -> Response:
-        if ctx.started and await _mongo_ok(ctx):
+        if started() and await _mongo_ok(ctx):
             return responses.send(models.ProbeOut(status="ready"))
         return responses.send(models.ProbeOut(status="not ready"), 503)
 
@@ -109,7 +113,7 @@ def routes(ctx: ApiContext) -> list[Route]:
             status=status,
             service="tron-staking",
             timestamp=ctx.deps.clock.now(),
-            service_initialized=ctx.started,
+            service_initialized=started(),
             staking=summary,
             checks=models.HealthChecksOut(
                 mongo="ok" if mongo else "error",
