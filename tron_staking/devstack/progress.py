@@ -58,12 +58,13 @@ def describe_positions(positions: Sequence[Mapping[str, Any]]) -> str:
         return "no positions"
     states = collections.Counter(str(p["state"]) for p in positions)
     by_state = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
-    health = [
-        f"{sum(_condition(p, kind) for p in positions)} {kind}"
+    counts = {
+        kind: sum(_condition(p, kind) for p in positions)
         for kind in ("Ready", "Progressing", "Stalled", "Drifted")
-    ]
+    }
+    health = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no condition True"
     noun = "position" if len(positions) == 1 else "positions"
-    return f"{len(positions)} {noun}: {by_state}; {', '.join(h for h in health if h[0] != '0')}"
+    return f"{len(positions)} {noun}: {by_state}; {health}"
 
 
 def transition_line(owner: str, data: Mapping[str, Any]) -> str:

@@ -181,29 +181,7 @@ async def _main(
     async with anyio.create_task_group() as tg:
         tg.start_soon(_until_stopped, tg.cancel_scope, options.seconds)
         try:
-            mongo_url = await _start_mongo(folder, base_env, children)
-            devnet_url, accounts = await _start_devnet(options, folder, base_env, children)
-            service_env = {
-                **base_env,
-                "MONGODB_URL": mongo_url,
-                "TRON_HTTP_ENDPOINT": devnet_url,
-                "STAKING_KEK_FILE": str(folder.kek_file),
-                "STAKING_JWT_SECRET": jwt_secret,
-                "SERVICE_HOST": "127.0.0.1",
-                "SERVICE_PORT": str(options.port),
-            }
-            config = settings.load(service_env)
-            await _prepare_store(config, accounts)
-            api_url = await _start_service(options, folder, service_env, children)
-            token = tokens.mint(
-                config.auth,
-                subject="dev-admin",
-                wallets=[],
-                scope=_ADMIN_SCOPE,
-                ttl_s=TOKEN_TTL_S,
-                now=dt.datetime.now(dt.UTC),
-            )
-            witnesses = await _witnesses(devnet_url)
+            demo = await _start_stack(options, folder, base_env, jwt_secret, children)
         except ChildFailedError as exc:
             raise DevError(str(exc), 1) from None
         except (StakingError, httpx.HTTPError) as exc:
@@ -211,21 +189,55 @@ async def _main(
         except TimeoutError:
             message = f"a component did not start within {START_TIMEOUT_S:.0f} s; see {folder.logs}"
             raise DevError(message, 1) from None
-        demo = banner.Demo(
-            api_url=api_url,
-            devnet_url=devnet_url,
-            mongo_url=mongo_url,
-            token=token,
-            addresses=[address for address, _ in accounts],
-            witnesses=witnesses,
-            python=sys.executable,
-            logs=str(folder.logs),
-        )
         emit(banner.render(demo))
         tg.start_soon(_watch_children, children, failure, tg.cancel_scope)
-        await _follow(tg, demo, devnet_url, started_at, options)
+        await _follow(tg, demo, started_at, options)
     if failure:
         raise DevError(str(failure[0]), 1)
+
+
+async def _start_stack(
+    options: Options,
+    folder: DevFolder,
+    base_env: dict[str, str],
+    jwt_secret: str,
+    children: list[Child],
+) -> banner.Demo:
+    """Start the children in order, prepare the store and mint the token; what to print.
+    Raises ChildFailedError, TimeoutError (a child did not answer), StakingError or
+    httpx.HTTPError."""
+    mongo_url = await _start_mongo(folder, base_env, children)
+    devnet_url, accounts = await _start_devnet(options, folder, base_env, children)
+    service_env = {
+        **base_env,
+        "MONGODB_URL": mongo_url,
+        "TRON_HTTP_ENDPOINT": devnet_url,
+        "STAKING_KEK_FILE": str(folder.kek_file),
+        "STAKING_JWT_SECRET": jwt_secret,
+        "SERVICE_HOST": "127.0.0.1",
+        "SERVICE_PORT": str(options.port),
+    }
+    config = settings.load(service_env)
+    await _prepare_store(config, accounts)
+    api_url = await _start_service(options, folder, service_env, children)
+    token = tokens.mint(
+        config.auth,
+        subject="dev-admin",
+        wallets=[],
+        scope=_ADMIN_SCOPE,
+        ttl_s=TOKEN_TTL_S,
+        now=dt.datetime.now(dt.UTC),
+    )
+    return banner.Demo(
+        api_url=api_url,
+        devnet_url=devnet_url,
+        mongo_url=mongo_url,
+        token=token,
+        addresses=[address for address, _ in accounts],
+        witnesses=await _witnesses(devnet_url),
+        python=sys.executable,
+        logs=str(folder.logs),
+    )
 
 
 async def _until_stopped(scope: anyio.CancelScope, seconds: float | None) -> None:
@@ -255,16 +267,13 @@ async def _watch_children(
 
 
 async def _follow(
-    tg: anyio.abc.TaskGroup,
-    demo: banner.Demo,
-    devnet_url: str,
-    started_at: dt.datetime,
-    options: Options,
+    tg: anyio.abc.TaskGroup, demo: banner.Demo, started_at: dt.datetime, options: Options
 ) -> None:
+    """Start the progress tasks in ``tg``; their HTTP clients close when they are cancelled."""
     interval_s = (FAST_BLOCK_INTERVAL_MS if options.fast else BLOCK_INTERVAL_MS) / 1000
     auth = {"Authorization": f"Bearer {demo.token}"}
     client = httpx.AsyncClient(base_url=demo.api_url, headers=auth, timeout=10.0)
-    devnet = httpx.AsyncClient(base_url=devnet_url, timeout=10.0)
+    devnet = httpx.AsyncClient(base_url=demo.devnet_url, timeout=10.0)
     reader = progress.ApiReader(client)
 
     async def chain_activity() -> tuple[int, int]:
@@ -290,7 +299,8 @@ async def _follow(
 
 async def _start_mongo(folder: DevFolder, env: dict[str, str], children: list[Child]) -> str:
     """SecantusDB as a single-node replica set (change streams work) on a free port."""
-    for attempt in range(_START_ATTEMPTS):
+    attempt = 1
+    while True:
         port = free_port()
         command = [
             sys.executable,
@@ -312,15 +322,15 @@ async def _start_mongo(folder: DevFolder, env: dict[str, str], children: list[Ch
         children.append(child)
         try:
             await _wait_for_port(child, port)
-        except ChildFailedError:
+        except ChildFailedError:  # most likely the port was taken meanwhile: another one
             children.remove(child)
-            if attempt == _START_ATTEMPTS - 1:
+            if attempt == _START_ATTEMPTS:
                 raise
+            attempt += 1
             continue
         url = f"mongodb://127.0.0.1:{port}"
         emit(f"secantusdb  {url} (data in {folder.mongo_data})")
         return url
-    raise ChildFailedError("secantusdb did not start")  # unreachable: the loop raises
 
 
 async def _wait_for_port(child: Child, port: int) -> None:
