@@ -562,3 +562,13 @@ def test_defect4_a_rejection_of_a_transaction_that_rode_with_another_is_not_back
     )
     plan = run([TO_CONTRACT], CONTRACT_SNAPSHOT, [rejected, landed_freeze, alone])
     assert naming(plan, Kind.DELEGATE, TO_CONTRACT.id) == []
+
+
+def test_defect5_an_unfreeze_no_revote_could_soften_is_not_held_forever() -> None:
+    # the owner voted 1500 outside the service with the tron power of a managed position
+    # that now leaves: no vote list can keep those votes, so the unfreeze goes (and says so)
+    leaving = position("leaving-no-votes", spec(1000), state=State.FROZEN, unstake=True)
+    observed = snapshot(frozen={EN: 1500 * SUN}, votes=[wv(W1, 1500)])
+    plan = run([leaving], observed)
+    assert kinds(plan) == ["unfreeze"]
+    assert "VoteReduction" in {n.code for n in plan.warnings}

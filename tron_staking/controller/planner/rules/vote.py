@@ -162,7 +162,8 @@ def check_rescale(rnd: Round) -> None:
     cuts votes that are not the leaving positions' own — other positions' or, when kept, the
     owner's unmanaged ones — the unfreezes are held back until a re-vote without the leaving
     positions is visible (``Round.held_unfreezes``; the vote rule then treats those positions
-    as leaving); otherwise a reduction is only reported."""
+    as leaving). When even a re-vote could not keep them (they need the tron power that
+    leaves), waiting would never end: the reduction is only reported."""
     unfreezes = rnd.planned(Kind.UNFREEZE)
     if not unfreezes:
         return
@@ -181,7 +182,8 @@ def check_rescale(rnd: Round) -> None:
         protected = {w: c - leaving_cast.get(w, 0) for w, c in before.items()}
     else:
         protected = votes.add(*(votes.by_witness(w.votes_cast) for w in others))
-    if any(after.get(witness, 0) < count for witness, count in protected.items()):
+    fits = sum(protected.values()) * amounts.SUN_PER_TRX <= rnd.ledger.tron_power_sun
+    if fits and any(after.get(witness, 0) < count for witness, count in protected.items()):
         for action in unfreezes:
             resource = resource_of(action.params)
             if resource is not None:
