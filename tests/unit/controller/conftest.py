@@ -18,6 +18,7 @@ settings.register_profile(
     max_examples=EXAMPLES,
     derandomize=True,
     deadline=None,
+    report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
@@ -25,6 +26,7 @@ settings.register_profile(
     max_examples=20 * EXAMPLES,
     derandomize=False,
     deadline=None,
+    report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 

@@ -229,6 +229,7 @@ class World:
             at=self.now,
             reason=action.reason,
             basis=action.basis,
+            operation_id=OperationId("op_" + tx.txid[:22]),
         )
         self.log.append(f"  {action.kind.value} {dict(action.params)} -> {fate.name}")
         self.audit.record_sent(tx.txid, self._sent(action))

@@ -32,7 +32,7 @@ from tests.unit.controller.model import worlds as w
 from tron_staking.domain.spec import DelegateSpec, PositionSpec, VoteWeight
 
 CHAOS_ROUNDS = 30
-SETTLE_ROUNDS = 400
+SETTLE_ROUNDS = 250
 HEALTHY_BLOCKS = 40
 PROFILE = planner_profile()
 
