@@ -25,6 +25,7 @@ import anyio
 import typer
 
 from tron_staking import __version__, service, settings
+from tron_staking.api import tokens
 from tron_staking.controller import chaos
 from tron_staking.devstack import stack
 from tron_staking.domain import addresses
@@ -234,6 +235,33 @@ def serve(
         raise _fail(str(exc), 2) from None
     except StoreUnavailableError as exc:
         raise _store_unreachable(config, exc) from None
+
+
+@app.command()
+def token(
+    sub: Annotated[str, typer.Option("--sub", help="The subject the token is for.")],
+    wallet: Annotated[
+        list[str] | None, typer.Option("--wallet", help="An address the subject owns (repeat).")
+    ] = None,
+    scope: Annotated[
+        str, typer.Option("--scope", help='Scopes, e.g. "staking:read staking:write".')
+    ] = "staking:read",
+    ttl: Annotated[str, typer.Option("--ttl", help="Lifetime: 90s, 15m, 1h or 7d.")] = "1h",
+) -> None:
+    """Print an API token (JWT) signed with STAKING_JWT_SECRET, for operators and tests."""
+    config = _load_settings()
+    try:
+        text = tokens.mint(
+            config.auth,
+            subject=sub,
+            wallets=wallet or [],
+            scope=scope,
+            ttl_s=tokens.parse_ttl(ttl),
+            now=dt.datetime.now(dt.UTC),
+        )
+    except (ValueError, ValidationError, ConfigurationError) as exc:
+        raise _fail(str(exc), 2) from None
+    typer.echo(text)
 
 
 @app.command()

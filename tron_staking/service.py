@@ -136,6 +136,7 @@ async def serve(config: Settings, role: Role, chaos: Chaos | None = None) -> Non
                     version=__version__,
                     planner=dryrun.DryRun(store.positions, store.operations, chain, policy),
                     controller=_ControllerProbe(loop),
+                    startup_finished=started.is_set,
                 )
             )
         server = _Server(

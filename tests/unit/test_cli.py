@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import jwt
 import pymongo
 import pytest
 
@@ -41,7 +42,7 @@ def test_help_lists_the_commands() -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    for command in ("migrate", "config", "version", "keys"):
+    for command in ("migrate", "config", "version", "keys", "serve", "dev", "token"):
         assert command in result.stdout
 
 
@@ -130,3 +131,47 @@ def test_migrate_creates_every_index_once(migrate_env: dict[str, str]) -> None:
         assert ttl["expireAfterSeconds"] == 86400
     finally:
         client.close()
+
+
+def test_token_mints_a_jwt_the_api_verifies() -> None:
+    secret = "token-secret-" + "q" * 32
+    wallet = "TLyqzVGLV1srkB7dToTAEqgDSfPtXRJZYH"
+    result = run(
+        "token",
+        "--sub",
+        "ops",
+        "--wallet",
+        wallet,
+        "--scope",
+        "staking:read staking:write",
+        "--ttl",
+        "15m",
+        env={"STAKING_JWT_SECRET": secret},
+    )
+
+    assert result.returncode == 0, result.stderr
+    claims = jwt.decode(result.stdout.strip(), secret, algorithms=["HS256"])
+    assert claims["sub"] == "ops"
+    assert claims["wallets"] == [wallet]
+    assert claims["scope"] == "staking:read staking:write"
+    assert claims["exp"] - claims["iat"] == 15 * 60
+    assert secret not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (("--ttl", "1x"), {"STAKING_JWT_SECRET": "s" * 40}, "error: ttl must look like"),
+        ((), {}, "error: invalid STAKING_JWT_SECRET"),
+        (("--wallet", "Tnot-an-address"), {"STAKING_JWT_SECRET": "s" * 40}, "error: "),
+    ],
+)
+def test_token_refuses_bad_input_in_one_line(
+    args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
+    result = run("token", "--sub", "ops", *args, env=env)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
