@@ -2,9 +2,8 @@
 real MongoDB-protocol server, a real Redis and the devnet; tests talk to it over HTTP.
 
 The thread builds everything on its own event loop (the store, the cache, the chain client,
-a fresh Prometheus registry) and closes it when the server stops. ``planner`` is the dry-run
-port wired the way a composition root would: the owner's positions and operations from the
-store, one chain observation, the controller's pure planner.
+a fresh Prometheus registry) and closes it when the server stops. The dry-run port is the
+controller's own (``controller.dryrun``), wired as ``tron_staking.service`` wires it.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import datetime as dt
 import io
 import threading
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -30,10 +28,7 @@ from tron_staking.api import tokens
 from tron_staking.api.deps import ApiDependencies, ControllerStatus
 from tron_staking.cache.factory import create_cache
 from tron_staking.chain.client import TronChainClient
-from tron_staking.controller import planner
-from tron_staking.domain.addresses import Address
-from tron_staking.domain.operation import Operation
-from tron_staking.domain.position import Position
+from tron_staking.controller import dryrun, planner
 from tron_staking.observability import logging as logging_module
 from tron_staking.observability.metrics import Metrics
 from tron_staking.store.client import MongoStore
@@ -46,37 +41,6 @@ _START_TIMEOUT_S = 30.0
 class _Server(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the test process owns its signals
         return
-
-
-def _planner(store: MongoStore, chain: TronChainClient) -> Any:
-    async def dry_run(owner: Address) -> Mapping[str, Any]:
-        docs = await store.positions.find({"owner": owner}, limit=500)
-        positions = [Position.from_storage(d) for d in docs.items]  # type: ignore[arg-type]
-        receivers = sorted({p.spec.delegate.receiver for p in positions if p.spec.delegate})
-        snapshot = await chain.observe(owner, receivers)
-        ops = await store.operations.find({"owner": owner}, limit=500)
-        in_flight = [Operation.from_storage(d) for d in ops.items]  # type: ignore[arg-type]
-        plan = planner.plan(positions, snapshot, in_flight, snapshot.chain_time_ms)
-
-        def notice(n: planner.Notice) -> dict[str, Any]:
-            return {"code": n.code, "message": n.message, "positions": list(n.position_ids)}
-
-        return {
-            "owner": owner,
-            "actions": [
-                {
-                    "kind": a.kind.value,
-                    "params": dict(a.params),
-                    "positions": list(a.position_ids),
-                    "reason": a.reason,
-                }
-                for a in plan.actions
-            ],
-            "waiting_for": [notice(n) for n in plan.waiting_for],
-            "warnings": [notice(n) for n in plan.warnings],
-        }
-
-    return dry_run
 
 
 @dataclasses.dataclass
@@ -122,7 +86,9 @@ class ApiServer:
                 auth=config.auth,
                 redis=config.redis,
                 chain_endpoint=config.chain.http_endpoint or "",
-                planner=_planner(store, chain),
+                planner=dryrun.DryRun(
+                    store.positions, store.operations, chain, planner.PlannerPolicy()
+                ),
                 controller=lambda: ControllerStatus(running=False),
                 startup_finished=self.startup.is_set,
                 events_poll_interval_s=0.2,
