@@ -33,6 +33,7 @@ __all__ = ["Account", "Chain", "Contract", "Inclusion", "Rejected", "Tx"]
 SOLID_LAG_BLOCKS = 19
 MAX_EXPIRATION_MS = 86_400_000
 HISTORY_BLOCKS = 64
+START_TIME_MS = 1_800_000_000_000
 _DELEGATE_TX_ESTIMATE_BYTES = 285
 
 
@@ -65,7 +66,7 @@ class Chain:
         state: State,
         *,
         head_block: int = 1000,
-        head_time_ms: int = 1_800_000_000_000,
+        head_time_ms: int = START_TIME_MS,
         solid_lag: int = SOLID_LAG_BLOCKS,
     ) -> None:
         self.head_block = head_block

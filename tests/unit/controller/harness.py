@@ -367,13 +367,13 @@ class World:
 
     def _audit_new_blocks(self) -> None:
         for number in range(self.packed_upto + 1, self.chain.head_block + 1):
-            state = self.chain.history[number][1]
+            time_ms, state = self.chain.history[number]
             for inclusion in (i for i in self.chain.included.values() if i.block == number):
                 tx = inclusion.tx
                 if tx.outside:
-                    self.audit.on_outside(tx.contract, tx.params, state)
+                    self.audit.on_outside(tx.contract, tx.params, state, time_ms)
                 else:
-                    self.audit.on_included(tx.txid, tx.contract, tx.params, state)
+                    self.audit.on_included(tx.txid, tx.contract, tx.params, state, time_ms)
             self.audit.check_block(state, number)
         self.packed_upto = self.chain.head_block
 

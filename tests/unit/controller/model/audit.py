@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from tests.unit.controller.model.actuators import Contract
-from tests.unit.controller.model.state import Account, Res, State
+from tests.unit.controller.model.state import UNFREEZE_DELAY_MS, Account, Res, State
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.ids import PositionId, TxId
 
@@ -55,6 +55,8 @@ class Audit:
     )
     position_resource: dict[PositionId, tuple[Res, int]] = dataclasses.field(default_factory=dict)
     vote_claims: dict[PositionId, dict[Address, int]] = dataclasses.field(default_factory=dict)
+    unfrozen_at: dict[PositionId, int] = dataclasses.field(default_factory=dict)
+    """Block time of each position's effective unfreeze (cancel-all re-freezes it)."""
     unmanaged_staked: dict[Res, int] = dataclasses.field(default_factory=dict)
     unmanaged_delegated: dict[tuple[Address, Res], int] = dataclasses.field(default_factory=dict)
     unmanaged_votes: dict[Address, int] = dataclasses.field(default_factory=dict)
@@ -71,7 +73,12 @@ class Audit:
                 self.position_resource[pid] = (sent.resource, amount)
 
     def on_included(
-        self, txid: TxId, contract: Contract, params: Mapping[str, object], state: State
+        self,
+        txid: TxId,
+        contract: Contract,
+        params: Mapping[str, object],
+        state: State,
+        time_ms: int,
     ) -> None:
         """Account for one packed service transaction (``state``: after its block)."""
         sent = self.sent.get(txid)
@@ -86,9 +93,11 @@ class Audit:
                         f"{contract.value} for {pid} took effect {self.effective[key]} times "
                         f"in generation {generation} (tx {txid[:12]})"
                     )
-            self._claim(pid, sent)
+            self._claim(pid, sent, time_ms)
 
-    def on_outside(self, contract: Contract, params: Mapping[str, object], state: State) -> None:
+    def on_outside(
+        self, contract: Contract, params: Mapping[str, object], state: State, time_ms: int
+    ) -> None:
         """The owner's own transaction moved the unmanaged floor by exactly its effect (votes,
         and cancel-all's re-freezing, are taken from ``state``, the state after its block)."""
         amount = params.get("frozen_balance", params.get("unfreeze_balance", params.get("balance")))
@@ -104,15 +113,26 @@ class Audit:
             sign = 1 if contract is Contract.DELEGATE else -1
             self.unmanaged_delegated[key] = self.unmanaged_delegated.get(key, 0) + sign * delta
         elif contract is Contract.CANCEL_ALL_UNFREEZE:
+            self._cancel_unfreezes(time_ms)
             self._rebase(state, staked=True, delegated=False, votes=False)
         elif contract is Contract.VOTE:
             self._rebase(state, staked=False, delegated=False, votes=True)
 
-    def _claim(self, pid: PositionId, sent: Sent) -> None:
+    def _cancel_unfreezes(self, time_ms: int) -> None:
+        """Cancel-all re-froze the unfreezes not yet matured: those positions hold their
+        stake again (the service may unfreeze it once more)."""
+        for pid, unfrozen_ms in self.unfrozen_at.items():
+            matured = time_ms >= unfrozen_ms + UNFREEZE_DELAY_MS
+            if not matured and self.unfreezes[pid] > 0:
+                self.unfreezes[pid] -= 1
+        self.unfrozen_at.clear()
+
+    def _claim(self, pid: PositionId, sent: Sent, time_ms: int) -> None:
         if sent.contract is Contract.FREEZE:
             self.freezes[pid] += 1
         elif sent.contract is Contract.UNFREEZE:
             self.unfreezes[pid] += 1
+            self.unfrozen_at[pid] = time_ms
             self.vote_claims.pop(pid, None)
         elif sent.contract is Contract.DELEGATE and sent.receiver is not None:
             self.delegations[(pid, sent.receiver)] += 1

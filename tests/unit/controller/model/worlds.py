@@ -14,7 +14,7 @@ import dataclasses
 from hypothesis import strategies as st
 
 from tests.unit.controller import builders as b
-from tests.unit.controller.chain_model import Chain, Contract
+from tests.unit.controller.chain_model import START_TIME_MS, Chain, Contract
 from tests.unit.controller.harness import Fate, Glitch, World
 from tests.unit.controller.model import state as ms
 from tron_staking.controller import planner
@@ -40,6 +40,10 @@ class Owner:
     unmanaged_trx: dict[Res, int]
     unmanaged_delegated_trx: int
     unmanaged_votes: int
+    unmanaged_lock_blocks: int = 0
+    """The owner's own delegation to the first receiver is locked this long (0: unlocked)."""
+    pending_unfreezes: int = 0
+    """Unfreezes of 1 TRX the owner made before, still pending (32 is java-tron's limit)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +74,8 @@ owners = st.builds(
     ),
     unmanaged_delegated_trx=st.sampled_from([0, 0, 100]),
     unmanaged_votes=st.sampled_from([0, 0, 50]),
+    unmanaged_lock_blocks=st.sampled_from([0, 0, 600_000]),
+    pending_unfreezes=st.sampled_from([0, 0, 31, 32]),
 )
 vote_maps = st.dictionaries(st.sampled_from(WITNESSES), st.integers(1, 100), max_size=3)
 delegates = st.one_of(
@@ -144,7 +150,13 @@ def build_world(owner: Owner, specs: list[PositionSpec], *, strict_once: bool = 
         accounts[b.RECEIVER].acquired_sun[Res.ENERGY] += delegated
     state = ms.State(accounts=accounts, witnesses=frozenset(WITNESSES))
     if delegated:
-        state.records[(owner.address, b.RECEIVER, Res.ENERGY, False)] = ms.Record(delegated)
+        locked = owner.unmanaged_lock_blocks > 0
+        expire_ms = START_TIME_MS + owner.unmanaged_lock_blocks * ms.BLOCK_MS if locked else 0
+        record = ms.Record(delegated, expire_ms)
+        state.records[(owner.address, b.RECEIVER, Res.ENERGY, locked)] = record
+    for index in range(owner.pending_unfreezes):
+        expire_ms = START_TIME_MS + (index % 14 + 1) * ms.DAY_MS
+        me.unfrozen.append(ms.Unfreezing(Res.ENERGY, SUN, expire_ms))
     votes = min(owner.unmanaged_votes, me.tron_power_sun() // SUN)
     if votes:
         me.votes = [(WITNESSES[5], votes)]
@@ -235,9 +247,12 @@ def _outside(world: World, target: Position, event: Event) -> None:
     elif event.kind == "outside_cancel_all":
         chain.outside(Contract.CANCEL_ALL_UNFREEZE, owner)
     elif event.kind == "outside_revote":
-        power = account.tron_power_sun() // SUN
-        if power:
-            votes = [{"vote_address": WITNESSES[event.value % 6], "vote_count": power // 2 or 1}]
+        # replaces every vote (the positions' votes drift away), within the tron power of
+        # the stake nobody manages, so the repair can give both their votes back
+        staked, _, _ = world.audit.unmanaged(chain.pending_state)
+        count = min(account.tron_power_sun() // 2, sum(staked.values())) // SUN
+        if count >= 1:
+            votes = [{"vote_address": WITNESSES[event.value % 6], "vote_count": count}]
             chain.outside(Contract.VOTE, owner, votes=votes)
 
 
