@@ -128,23 +128,25 @@ def test_drift_made_outside_is_repaired_without_touching_the_rest(
 @PROFILE
 @given(
     owner_specs=owners_and_specs(2),
-    bad=st.sampled_from(["contract", "not_witness", "poor"]),
+    bad=st.sampled_from(["contract", "not_activated", "not_witness", "poor"]),
     data=st.data(),
 )
 def test_what_the_chain_refuses_stalls_and_backs_off(
     owner_specs: tuple[w.Owner, list[PositionSpec]], bad: str, data: st.DataObject
 ) -> None:
-    """A delegate to a contract account, a vote for a non-witness, a freeze the balance cannot
-    pay: after the chaos, healthy blocks keep that position Stalled and the chain's refusal is
-    not repeated block after block (back-off per intent)."""
+    """A delegate to a contract account or to an account that does not exist, a vote for a
+    non-witness, a freeze the balance cannot pay: after the chaos, healthy blocks keep that
+    position Stalled and the chain's refusal is not repeated block after block (back-off per
+    intent)."""
     owner, specs = owner_specs
     first = specs[0]
-    if bad == "contract":
+    if bad in ("contract", "not_activated"):
+        receiver = w.CONTRACT if bad == "contract" else w.NOT_ACTIVATED
         specs[0] = PositionSpec(
             owner=first.owner,
             resource=first.resource,
             amount_sun=first.amount_sun,
-            delegate=DelegateSpec(w.CONTRACT),
+            delegate=DelegateSpec(receiver),
         )
     elif bad == "not_witness":
         specs[0] = first.with_votes((VoteWeight(witness=w.NOT_WITNESS, weight=1),))

@@ -28,6 +28,7 @@ SUN = ms.SUN
 WITNESSES = b.WITNESSES[:6]
 NOT_WITNESS = b.WITNESSES[39]
 CONTRACT = b.address("a-contract")
+NOT_ACTIVATED = b.address("not-activated")
 RECEIVERS = (b.RECEIVER, b.RECEIVER2)
 OWNERS = (b.OWNER, b.address("owner-2"))
 POLICY = planner.PlannerPolicy(resync_period_s=86_400)
@@ -140,6 +141,7 @@ def build_world(owner: Owner, specs: list[PositionSpec], *, strict_once: bool = 
         owner.address: me,
         CONTRACT: ms.Account(is_contract=True),
         NOT_WITNESS: ms.Account(),
+        NOT_ACTIVATED: ms.Account(exists=False),
     }
     for receiver in RECEIVERS:
         accounts[receiver] = ms.Account()
