@@ -134,7 +134,9 @@ async def serve(config: Settings, role: Role, chaos: Chaos | None = None) -> Non
                     redis=config.redis,
                     chain_endpoint=config.chain.http_endpoint or "",
                     version=__version__,
-                    planner=dryrun.DryRun(store.positions, store.operations, chain, policy),
+                    planner=dryrun.DryRun(
+                        store.positions, store.operations, chain, policy, store.rewards
+                    ),
                     controller=_ControllerProbe(loop),
                     startup_finished=started.is_set,
                 )
@@ -158,7 +160,10 @@ async def serve(config: Settings, role: Role, chaos: Chaos | None = None) -> Non
 
 
 def _policy(config: Settings) -> planner.PlannerPolicy:
-    return planner.PlannerPolicy(resync_period_s=int(config.controller.resync_interval_s))
+    return planner.PlannerPolicy(
+        resync_period_s=int(config.controller.resync_interval_s),
+        min_claim_sun=config.controller.min_claim_sun,
+    )
 
 
 class _ControllerProbe:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tron_staking.chain.ports import ChainClient
-from tron_staking.controller import planner, reconciler
+from tron_staking.controller import ledger, planner, reconciler
 from tron_staking.controller.oplog import OperationLog
 from tron_staking.domain.addresses import Address
 from tron_staking.store.ports import VersionedStore
@@ -33,9 +33,11 @@ class DryRun:
         operations: VersionedStore,
         chain: ChainClient,
         policy: planner.PlannerPolicy,
+        rewards: VersionedStore | None = None,
     ) -> None:
         self._positions = positions
         self._operations = OperationLog(operations)
+        self._ledger = ledger.SeedLedger(None, None, rewards)
         self._chain = chain
         self._policy = policy
 
@@ -45,7 +47,13 @@ class DryRun:
         observed = await self._chain.observe(owner, receivers)
         operations = await self._operations.load(owner, observed.head_block_time_ms)
         plan = await reconciler.plan_confirmed(
-            self._chain, self._policy, positions, observed, operations, receivers
+            self._chain,
+            self._policy,
+            positions,
+            observed,
+            operations,
+            receivers,
+            claim_requested=await self._ledger.claim_requested(owner),
         )
         return {
             "owner": owner,

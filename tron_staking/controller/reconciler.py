@@ -195,7 +195,13 @@ class Reconciler:
         loaded = await self._operations.load(owner, observed.head_block_time_ms)
         advanced = await self._executor.advance(loaded, observed, lease, at=at, may_send=may_send)
         plan = await plan_confirmed(
-            self._chain, self._policy, positions, observed, advanced.operations, receivers
+            self._chain,
+            self._policy,
+            positions,
+            observed,
+            advanced.operations,
+            receivers,
+            claim_requested=await self._ledger.claim_requested(owner),
         )
         requeue_s = float(plan.requeue_after_s)
         stalled = {} if may_send else _no_key_stall(plan)
@@ -207,7 +213,9 @@ class Reconciler:
             if execution.refusals:
                 stored = await self._refused(stored, execution.refusals, lease, at)
                 requeue_s = min(requeue_s, float(self._policy.stalled_retry_s))
-        await self._ledger.record(_newly_landed(loaded, advanced.operations), lease)
+        landed = _newly_landed(loaded, advanced.operations)
+        await self._ledger.record(landed, lease)
+        await self._ledger.fulfil_claims(landed, lease)
         outcome = Outcome.SUCCESS if not plan.actions and not plan.waiting_for else Outcome.REQUEUE
         return ReconcileResult(
             owner,
@@ -309,10 +317,20 @@ async def plan_confirmed(
     observed: AccountSnapshot,
     operations: Sequence[Operation],
     receivers: Sequence[Address],
+    *,
+    claim_requested: bool = False,
 ) -> planner.Plan:
     """``planner.plan`` on ``observed``; when the plan asks for confirmation of drift, the
-    owner's solid state is read and the plan made again with it (planner module docstring)."""
-    plan = planner.plan(positions, observed, operations, observed.head_block_time_ms, policy)
+    owner's solid state is read and the plan made again with it (planner module docstring).
+    ``claim_requested``: the owner has an open one-shot claim request."""
+    plan = planner.plan(
+        positions,
+        observed,
+        operations,
+        observed.head_block_time_ms,
+        policy,
+        claim_requested=claim_requested,
+    )
     if not plan.needs_confirmation:
         return plan
     confirmation = await chain.observe_solid(observed.owner, receivers)
@@ -322,6 +340,7 @@ async def plan_confirmed(
         operations,
         observed.head_block_time_ms,
         policy,
+        claim_requested=claim_requested,
         confirmation=confirmation,
     )
 

@@ -147,8 +147,9 @@ async def _edit(
 
 
 async def request_claim(ctx: ApiContext, owner: str) -> models.ClaimOut:
-    """Store a one-shot claim request for ``owner`` (kept until the controller clears it)
-    and wake the controller. Reads the chain for the reward and the 24 h rule."""
+    """Store a one-shot claim request for ``owner`` and wake the controller, which marks it
+    fulfilled when a claim lands (``controller.ledger`` reads this same id). Reads the
+    chain for the reward and the 24 h rule."""
     snapshot = await ctx.deps.chain.observe(owner, ())  # type: ignore[arg-type]
     now = ctx.deps.clock.now()
     document = {"id": f"claimreq_{owner}", "kind": "claim_request", "owner": owner}
