@@ -7,10 +7,11 @@ from tests.unit.controller import builders as b
 from tests.unit.controller.harness import World
 from tests.unit.controller.model import worlds as w
 from tron_staking.domain.addresses import Address
-from tron_staking.domain.enums import StakingResourceType
+from tron_staking.domain.enums import OperationState, StakingOperationType, StakingResourceType
 from tron_staking.domain.spec import DelegateSpec
 
 Res = StakingResourceType
+Kind = StakingOperationType
 
 
 def owner(spare_trx: int = 20) -> w.Owner:
@@ -57,3 +58,26 @@ def test_unstaking_a_locked_delegation_does_not_wake_the_owner_every_minute() ->
     rounds = world.settle(400)
     assert rounds >= 0, (world.not_ready(), world.last_plan)
     assert world.violations == world.audit.violations == world.refusals == []
+
+
+def test_a_dropped_delegate_expires_on_solid_time_and_is_sent_once_more() -> None:
+    """The node loses an accepted delegate: the operation stays ``broadcast`` until the solid
+    block's time passes its expiration, then ``expired``; only then is one replacement sent."""
+    world = w.build_world(owner(), [b.spec(10, delegate=b.RECEIVER)])
+    world.reconcile()  # freeze and delegate ride together (no other stake could cover it)
+    (delegate,) = [op for op in world.operations.values() if op.kind is Kind.DELEGATE]
+    world.chain.drop(delegate.txid)
+    expired_at_solid_ms = None
+    for _ in range(60):
+        world.mine()
+        world.reconcile()
+        if world.operations[delegate.id].state is OperationState.EXPIRED:
+            expired_at_solid_ms = world.chain.solid_time_ms
+            break
+        assert world.chain.solid_time_ms <= delegate.expiration_ms
+    assert expired_at_solid_ms is not None
+    assert expired_at_solid_ms > delegate.expiration_ms
+    assert world.settle(60) >= 0, world.not_ready()
+    delegates = [op for op in world.operations.values() if op.kind is Kind.DELEGATE]
+    assert len(delegates) == 2
+    assert world.violations == world.audit.violations == []
