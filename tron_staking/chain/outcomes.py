@@ -15,11 +15,12 @@ CONTRACT_EXE_ERROR, BANDWITH_ERROR,             for a first broadcast with nothi
 TAPOS_ERROR, TOO_BIG_TRANSACTION_…,             before it (the executor decides)
 TRANSACTION_EXPIRATION_ERROR
 SERVER_BUSY, NO_CONNECTION,        Transient    refused before processing: send again later
-NOT_ENOUGH_EFFECTIVE_CONNECTION,   (clear)
-BLOCK_UNSOLIDIFIED
-OTHER_ERROR, unknown codes,        Transient    java-tron answers OTHER_ERROR also when the
-unreadable answers, timeouts,      (ambiguous)  transaction was pushed and only the relay to
-dropped connections, 5xx                        peers failed: it may be in the pool
+BLOCK_UNSOLIDIFIED                 (clear)
+OTHER_ERROR,                       Transient    java-tron answers OTHER_ERROR, and
+NOT_ENOUGH_EFFECTIVE_CONNECTION,   (ambiguous)  NOT_ENOUGH_EFFECTIVE_CONNECTION ("P2P broadcast
+unknown codes, unreadable                       failed."), also when the transaction was pushed
+answers, timeouts, dropped                      and only the relay to peers failed: it may be
+connections, 5xx                                in the pool
 429, 503, no connection            Transient    not processed; ``retry_after_s`` honoured
                                    (clear)
 =================================  ===========  ==============================================
@@ -44,9 +45,7 @@ REJECTING_CODES: Final = frozenset(
         "TRANSACTION_EXPIRATION_ERROR",
     }
 )
-BUSY_CODES: Final = frozenset(
-    {"SERVER_BUSY", "NO_CONNECTION", "NOT_ENOUGH_EFFECTIVE_CONNECTION", "BLOCK_UNSOLIDIFIED"}
-)
+BUSY_CODES: Final = frozenset({"SERVER_BUSY", "NO_CONNECTION", "BLOCK_UNSOLIDIFIED"})
 DUPLICATE_CODE: Final = "DUP_TRANSACTION_ERROR"
 BUSY_RETRY_AFTER_S: Final = 3.0
 """A busy node is asked again after one block."""

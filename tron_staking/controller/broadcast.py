@@ -1,8 +1,12 @@
 """One attempt to send an operation's signed bytes, and what its answer does to the operation.
 
 Called by the executor for a first send and by :mod:`~tron_staking.controller.inflight` for a
-re-send of the same bytes (design §5). The answer moves the operation through the operation
-machine; nothing here writes to the store:
+re-send of the same bytes (design §5). Before the bytes leave, the operation is saved (under
+the lease, which fences the send) with its signatures and ``maybe_delivered``: if the process
+dies or the answer is lost before the answer is saved, the stored operation already says the
+bytes may be on a node, so no later rejection can be taken as its death. The answer then moves
+the in-memory operation — as it was before the send, so a definitive refusal of a first send
+still rejects it — through the operation machine; the caller saves it:
 
 * ``Accepted`` → ``broadcast``;
 * ``Duplicate`` → the node already knows the txid: ``broadcast``, ``maybe_delivered`` (the
@@ -25,7 +29,6 @@ from tron_staking.controller import oplog
 from tron_staking.domain.enums import OperationState
 from tron_staking.domain.operation import Operation
 from tron_staking.statemachine import operation as operation_machine
-from tron_staking.store.ports import LeaseStore
 from tron_staking.store.records import Lease
 
 Trigger = operation_machine.Trigger
@@ -33,7 +36,7 @@ Trigger = operation_machine.Trigger
 
 async def send(
     chain: ChainClient,
-    leases: LeaseStore,
+    operations: oplog.OperationLog,
     lease: Lease,
     operation: Operation,
     signed: SignedTransaction,
@@ -42,17 +45,19 @@ async def send(
     chain_time_ms: int,
 ) -> Operation:
     """Broadcast ``signed`` (the bytes of ``operation``) once and return the operation as the
-    answer leaves it (with its signatures), unsaved.
+    answer leaves it (with its signatures), not yet saved over the pre-send record.
 
-    Raises LeaseLostError (nothing sent) when ``lease`` is no longer held: a broadcast is not
-    a store write, so the lease is checked right before it.
+    Raises LeaseLostError (nothing sent) when ``lease`` is no longer held, and the store's
+    transient errors (nothing sent) when the pre-send record cannot be written.
     """
-    await leases.ensure_held(lease)
-    outcome = await chain.broadcast(signed)
     current = operation
     if tuple(current.signatures) != signed.signatures:
         current = current.with_signatures(signed.signatures, at=at)
-    return apply_outcome(current, outcome, at=at, chain_time_ms=chain_time_ms)
+    marked = await operations.save(current.with_maybe_delivered(at=at), lease)
+    outcome = await chain.broadcast(signed)
+    return apply_outcome(
+        current.with_version(marked.version), outcome, at=at, chain_time_ms=chain_time_ms
+    )
 
 
 def apply_outcome(

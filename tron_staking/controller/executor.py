@@ -44,7 +44,6 @@ from tron_staking.domain.operation import Operation
 from tron_staking.domain.snapshot import AccountSnapshot
 from tron_staking.errors import ChainRejectedError, DuplicateKeyError, SigningKeyError
 from tron_staking.signer.ports import Signer
-from tron_staking.store.ports import LeaseStore
 from tron_staking.store.records import Lease
 
 _log = structlog.get_logger(__name__)
@@ -75,15 +74,13 @@ class Executor:
         chain: ChainClient,
         signer: Signer,
         operations: OperationLog,
-        leases: LeaseStore,
         chaos: Chaos | None = None,
     ) -> None:
         self._chain = chain
         self._signer = signer
         self._operations = operations
-        self._leases = leases
         self._chaos = chaos or Chaos()
-        self._inflight = InFlight(chain, signer, operations, leases, self._chaos)
+        self._inflight = InFlight(chain, signer, operations, self._chaos)
 
     async def advance(
         self,
@@ -178,7 +175,7 @@ class Executor:
         self._chaos.reached(CrashPoint.AFTER_SIGN)
         sent = await broadcast.send(
             self._chain,
-            self._leases,
+            self._operations,
             lease,
             operation,
             signed,

@@ -16,7 +16,9 @@ that is not final (design §5):
   the txid does not depend on the signature);
 * ``recorded``/``broadcast``, the **solid block's time past the expiration** and the txid
   absent at the head and on the solid node, at two different solid heights → ``expired``.
-  Only then may the planner build a replacement; additive kinds are never rebuilt before.
+  Only then may the planner build a replacement; additive kinds are never rebuilt before;
+* ``rejected`` and the solid block not yet past its expiration → looked up, and
+  ``included`` if its receipt appears (a refusal is an answer of one node, not a proof).
 
 The second-look memory is this object's (one per replica); losing it (a restart) only delays
 a decision by one reconcile.
@@ -42,7 +44,6 @@ from tron_staking.domain.snapshot import AccountSnapshot
 from tron_staking.errors import SigningKeyError
 from tron_staking.signer.ports import Signer
 from tron_staking.statemachine import operation as operation_machine
-from tron_staking.store.ports import LeaseStore
 from tron_staking.store.records import Lease
 
 Trigger = operation_machine.Trigger
@@ -65,14 +66,12 @@ class InFlight:
         chain: ChainClient,
         signer: Signer,
         operations: OperationLog,
-        leases: LeaseStore,
         chaos: Chaos | None = None,
     ) -> None:
         self._chaos = chaos or Chaos()
         self._chain = chain
         self._signer = signer
         self._operations = operations
-        self._leases = leases
         self._first_miss: dict[tuple[str, OperationId], int] = {}
 
     async def advance(
@@ -91,7 +90,7 @@ class InFlight:
         result: list[Operation] = []
         events: list[TxEvent] = []
         for operation in operations:
-            if operation.state.final:
+            if operation.state.final and not _may_still_land(operation, observed):
                 result.append(operation)
                 continue
             current = await self._step(operation, observed, lease, at=at, may_send=may_send)
@@ -118,6 +117,8 @@ class InFlight:
         if info is not None:
             self._forget(operation.id)
             return await self._landed(operation, info, observed, at)
+        if operation.state is OperationState.REJECTED:
+            return operation  # looked at for a late inclusion only
         if operation.state is OperationState.INCLUDED:
             return await self._receipt_missing(operation, observed, at)
         if observed.solid_block_time_ms > operation.expiration_ms:
@@ -204,7 +205,13 @@ class InFlight:
         if signed is None:
             return operation
         sent = await broadcast.send(
-            self._chain, self._leases, lease, operation, signed, at=at, chain_time_ms=chain_time_ms
+            self._chain,
+            self._operations,
+            lease,
+            operation,
+            signed,
+            at=at,
+            chain_time_ms=chain_time_ms,
         )
         _log.info("operation re-sent", operation_id=sent.id, txid=sent.txid, error=sent.error)
         return sent
@@ -241,3 +248,13 @@ class InFlight:
     def _forget(self, operation_id: OperationId) -> None:
         for look in ("reorg", "expiry"):
             self._first_miss.pop((look, operation_id), None)
+
+
+def _may_still_land(operation: Operation, observed: AccountSnapshot) -> bool:
+    """A rejected operation is looked up until the solid block is past its expiration: a
+    refusal can be wrong (a node that refused may not be the only one that saw the bytes),
+    and the operation machine takes a late ``seen_in_block`` from ``rejected``."""
+    return (
+        operation.state is OperationState.REJECTED
+        and observed.solid_block_time_ms <= operation.expiration_ms
+    )

@@ -130,7 +130,7 @@ class Reconciler:
         self._renew_every_s = renew_every_s or lease_ttl_s / 3
         self._policy = policy or planner.PlannerPolicy()
         self._operations = OperationLog(stores.operations)
-        self._executor = Executor(chain, signer, self._operations, stores.leases, chaos)
+        self._executor = Executor(chain, signer, self._operations, chaos)
         self._ledger = ledger.SeedLedger(stores.delegations, stores.votes, stores.rewards)
 
     @property
