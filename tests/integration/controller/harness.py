@@ -13,21 +13,36 @@ import collections
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
 from tests.support.clock import ManualClock
 from tests.support.devnet import Devnet, DevnetAccount
 from tron_staking import settings
 from tron_staking.chain.client import ReadRetry, TronChainClient
+from tron_staking.chain.outcomes import BroadcastOutcome
+from tron_staking.chain.ports import ChainClient, Inclusion, TransactionSigner, Witness
+from tron_staking.chain.transactions import (
+    BlockRef,
+    Json,
+    SignedTransaction,
+    TxKind,
+    UnsignedTransaction,
+)
 from tron_staking.chain.transport import NodeTransport
 from tron_staking.controller import planner
 from tron_staking.controller.reconciler import Reconciler, ReconcileResult, Stores
 from tron_staking.domain.addresses import Address
-from tron_staking.domain.enums import ConditionStatus, ConditionType, OperationState
-from tron_staking.domain.ids import PositionId
+from tron_staking.domain.enums import (
+    ConditionStatus,
+    ConditionType,
+    OperationState,
+    StakingOperationType,
+)
+from tron_staking.domain.ids import PositionId, TxId
 from tron_staking.domain.operation import Operation, RawOperation
 from tron_staking.domain.position import Position, RawPosition
+from tron_staking.domain.snapshot import AccountSnapshot
 from tron_staking.domain.spec import PositionSpec
 from tron_staking.signer.kek import Kek
 from tron_staking.signer.keystore import Keystore
@@ -66,6 +81,64 @@ def chain_client(devnet: Devnet, *, expiration_window_s: float = 60) -> TronChai
     )
     retry = ReadRetry(attempts=8, timeout_s=20.0, wait_initial_s=0.01, wait_max_s=0.2)
     return TronChainClient(transport, expiration_window_s=expiration_window_s, read_retry=retry)
+
+
+class ForwardingChain:
+    """The ``ChainClient`` port forwarding every call to a real client; tests subclass it to
+    hold, count or cut short one call (substituting at the project's own port)."""
+
+    def __init__(self, inner: ChainClient) -> None:
+        self._inner = inner
+
+    async def observe(self, owner: Address, receivers: Collection[Address]) -> AccountSnapshot:
+        return await self._inner.observe(owner, receivers)
+
+    async def observe_solid(
+        self, owner: Address, receivers: Collection[Address]
+    ) -> AccountSnapshot:
+        return await self._inner.observe_solid(owner, receivers)
+
+    async def head(self) -> BlockRef:
+        return await self._inner.head()
+
+    async def solid_head(self) -> BlockRef:
+        return await self._inner.solid_head()
+
+    async def list_witnesses(self) -> tuple[Witness, ...]:
+        return await self._inner.list_witnesses()
+
+    async def build(
+        self,
+        owner: Address,
+        kind: StakingOperationType | TxKind,
+        params: Mapping[str, Json],
+        head: BlockRef,
+        *,
+        reference: BlockRef | None = None,
+    ) -> UnsignedTransaction:
+        return await self._inner.build(owner, kind, params, head, reference=reference)
+
+    def attach_signature(
+        self, unsigned: UnsignedTransaction, signature_hex: str
+    ) -> SignedTransaction:
+        return self._inner.attach_signature(unsigned, signature_hex)
+
+    async def sign(
+        self, unsigned: UnsignedTransaction, signer: TransactionSigner
+    ) -> SignedTransaction:
+        return await self._inner.sign(unsigned, signer)
+
+    async def broadcast(self, signed: SignedTransaction) -> BroadcastOutcome:
+        return await self._inner.broadcast(signed)
+
+    async def transaction_info(self, txid: TxId) -> Inclusion | None:
+        return await self._inner.transaction_info(txid)
+
+    async def solid_transaction_info(self, txid: TxId) -> Inclusion | None:
+        return await self._inner.solid_transaction_info(txid)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 @dataclasses.dataclass

@@ -4,7 +4,6 @@ its lease (paused past its expiry while another took the owner over) writes noth
 from __future__ import annotations
 
 import collections
-from collections.abc import Collection, Mapping
 
 import anyio
 import pytest
@@ -13,19 +12,13 @@ from tests.integration.controller import harness
 from tests.integration.controller.harness import ControllerRig
 from tron_staking.chain.client import TronChainClient
 from tron_staking.chain.outcomes import BroadcastOutcome
-from tron_staking.chain.ports import Inclusion, TransactionSigner, Witness
 from tron_staking.chain.transactions import (
     BlockRef,
-    Json,
     SignedTransaction,
-    TxKind,
-    UnsignedTransaction,
 )
 from tron_staking.controller.reconciler import Outcome, Reconciler
 from tron_staking.domain.addresses import Address
-from tron_staking.domain.enums import StakingOperationType, StakingResourceType
-from tron_staking.domain.ids import TxId
-from tron_staking.domain.snapshot import AccountSnapshot
+from tron_staking.domain.enums import StakingResourceType
 from tron_staking.domain.spec import PositionSpec, VoteWeight
 
 pytestmark = pytest.mark.anyio
@@ -33,68 +26,24 @@ pytestmark = pytest.mark.anyio
 SUN = 1_000_000
 
 
-class PausingChain:
+class PausingChain(harness.ForwardingChain):
     """The real chain client behind the ``ChainClient`` port, with a gate before ``head``
     (which the executor reads right before building): the test holds a replica there."""
 
     def __init__(self, inner: TronChainClient) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.arrived = anyio.Event()
         self.resume = anyio.Event()
         self.broadcasts = 0
 
-    async def observe(self, owner: Address, receivers: Collection[Address]) -> AccountSnapshot:
-        return await self._inner.observe(owner, receivers)
-
-    async def observe_solid(
-        self, owner: Address, receivers: Collection[Address]
-    ) -> AccountSnapshot:
-        return await self._inner.observe_solid(owner, receivers)
-
     async def head(self) -> BlockRef:
         self.arrived.set()
         await self.resume.wait()
-        return await self._inner.head()
-
-    async def solid_head(self) -> BlockRef:
-        return await self._inner.solid_head()
-
-    async def list_witnesses(self) -> tuple[Witness, ...]:
-        return await self._inner.list_witnesses()
-
-    async def build(
-        self,
-        owner: Address,
-        kind: StakingOperationType | TxKind,
-        params: Mapping[str, Json],
-        head: BlockRef,
-        *,
-        reference: BlockRef | None = None,
-    ) -> UnsignedTransaction:
-        return await self._inner.build(owner, kind, params, head, reference=reference)
-
-    def attach_signature(
-        self, unsigned: UnsignedTransaction, signature_hex: str
-    ) -> SignedTransaction:
-        return self._inner.attach_signature(unsigned, signature_hex)
-
-    async def sign(
-        self, unsigned: UnsignedTransaction, signer: TransactionSigner
-    ) -> SignedTransaction:
-        return await self._inner.sign(unsigned, signer)
+        return await super().head()
 
     async def broadcast(self, signed: SignedTransaction) -> BroadcastOutcome:
         self.broadcasts += 1
-        return await self._inner.broadcast(signed)
-
-    async def transaction_info(self, txid: TxId) -> Inclusion | None:
-        return await self._inner.transaction_info(txid)
-
-    async def solid_transaction_info(self, txid: TxId) -> Inclusion | None:
-        return await self._inner.solid_transaction_info(txid)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+        return await super().broadcast(signed)
 
 
 def _spec(rig: ControllerRig, owner: Address) -> PositionSpec:

@@ -9,22 +9,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Collection, Mapping
-
 import pytest
 
 from tests.integration.controller import harness
 from tests.integration.controller.harness import ControllerRig
 from tron_staking.chain import outcomes
 from tron_staking.chain.outcomes import BroadcastOutcome
-from tron_staking.chain.ports import ChainClient, Inclusion, TransactionSigner, Witness
 from tron_staking.chain.transactions import (
-    BlockRef,
     Json,
     SignedTransaction,
-    TxKind,
-    UnsignedTransaction,
 )
 from tron_staking.controller import broadcast
 from tron_staking.controller.oplog import OperationLog
@@ -35,9 +28,8 @@ from tron_staking.domain.enums import (
     StakingOperationType,
     StakingResourceType,
 )
-from tron_staking.domain.ids import PositionId, TxId
+from tron_staking.domain.ids import PositionId
 from tron_staking.domain.operation import Operation
-from tron_staking.domain.snapshot import AccountSnapshot
 from tron_staking.domain.spec import PositionSpec
 from tron_staking.statemachine import operation as operation_machine
 
@@ -50,63 +42,13 @@ class ProcessDied(BaseException):
     """Stands for the process dying while the broadcast's answer is on its way."""
 
 
-@dataclasses.dataclass
-class DiesAfterSending:
-    """A ChainClient that delivers the broadcast to the real node, then 'dies' before the
-    answer reaches the caller; every other call goes to the real client."""
-
-    inner: ChainClient
+class DiesAfterSending(harness.ForwardingChain):
+    """Delivers the broadcast to the real node, then 'dies' before the answer reaches the
+    caller; every other call goes to the real client."""
 
     async def broadcast(self, signed: SignedTransaction) -> BroadcastOutcome:
-        await self.inner.broadcast(signed)
+        await super().broadcast(signed)
         raise ProcessDied
-
-    async def observe(self, owner: Address, receivers: Collection[Address]) -> AccountSnapshot:
-        return await self.inner.observe(owner, receivers)
-
-    async def observe_solid(
-        self, owner: Address, receivers: Collection[Address]
-    ) -> AccountSnapshot:
-        return await self.inner.observe_solid(owner, receivers)
-
-    async def head(self) -> BlockRef:
-        return await self.inner.head()
-
-    async def solid_head(self) -> BlockRef:
-        return await self.inner.solid_head()
-
-    async def list_witnesses(self) -> tuple[Witness, ...]:
-        return await self.inner.list_witnesses()
-
-    async def transaction_info(self, txid: TxId) -> Inclusion | None:
-        return await self.inner.transaction_info(txid)
-
-    async def solid_transaction_info(self, txid: TxId) -> Inclusion | None:
-        return await self.inner.solid_transaction_info(txid)
-
-    async def build(
-        self,
-        owner: Address,
-        kind: StakingOperationType | TxKind,
-        params: Mapping[str, Json],
-        head: BlockRef,
-        *,
-        reference: BlockRef | None = None,
-    ) -> UnsignedTransaction:
-        return await self.inner.build(owner, kind, params, head, reference=reference)
-
-    def attach_signature(
-        self, unsigned: UnsignedTransaction, signature_hex: str
-    ) -> SignedTransaction:
-        return self.inner.attach_signature(unsigned, signature_hex)
-
-    async def sign(
-        self, unsigned: UnsignedTransaction, signer: TransactionSigner
-    ) -> SignedTransaction:
-        return await self.inner.sign(unsigned, signer)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 async def _recorded_freeze(
