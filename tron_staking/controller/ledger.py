@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tron_staking.domain.claim_requests import claim_request_id
 from tron_staking.domain.enums import StakingOperationType
 from tron_staking.domain.operation import Operation
 from tron_staking.errors import DuplicateKeyError
@@ -116,11 +117,6 @@ def _document(operation: Operation) -> dict[str, Any]:
         "receiver": operation.params.get("receiver_address"),
         "created_at": operation.updated_at,
     }
-
-
-def claim_request_id(owner: str) -> str:
-    """The id under which the API stores ``owner``'s one-shot claim request."""
-    return f"claimreq_{owner}"
 
 
 def _is_open(request: Mapping[str, Any]) -> bool:

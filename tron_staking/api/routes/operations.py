@@ -3,7 +3,8 @@
 positions — each stores a spec change and answers 202; none sends a transaction itself.
 
 A claim request is stored in ``staking_rewards`` as ``{"id": "claimreq_<owner>", "kind":
-"claim_request", "owner", "requested_at"}`` for the controller to act on.
+"claim_request", "owner", "requested_at"}`` (see :mod:`~tron_staking.domain.claim_requests`)
+for the controller to act on.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from tron_staking.api import bodies, commands, models, problems, responses, view
 from tron_staking.api.auth import Principal, Scope
 from tron_staking.api.context import ApiContext
 from tron_staking.api.routes.positions import PREFIX, spec_from, unstake
-from tron_staking.domain import ids
+from tron_staking.domain import claim_requests, ids
 from tron_staking.domain import spec as spec_module
+from tron_staking.domain.claim_requests import claim_request_id
 from tron_staking.domain.position import Position
 from tron_staking.domain.spec import DelegateSpec, VoteWeight
 from tron_staking.errors import DuplicateKeyError, NotFoundError, ValidationError
@@ -152,7 +154,7 @@ async def request_claim(ctx: ApiContext, owner: str) -> models.ClaimOut:
     chain for the reward and the 24 h rule."""
     snapshot = await ctx.deps.chain.observe(owner, ())  # type: ignore[arg-type]
     now = ctx.deps.clock.now()
-    document = {"id": f"claimreq_{owner}", "kind": "claim_request", "owner": owner}
+    document = {"id": claim_request_id(owner), "kind": claim_requests.KIND, "owner": owner}
     try:
         await ctx.deps.store.rewards.insert({**document, "requested_at": now, "created_at": now})
     except DuplicateKeyError:
