@@ -1,7 +1,7 @@
 """Exactly once under a faulty node: broadcasts that are processed but never answered,
-answered but never packed, or refused with 503 — 30 % of them — and reads from a lagging or
-empty node. Every intent ends with exactly one effective transaction, and the position
-converges.
+answered but never packed, never answered nor processed, or refused with 503 or 429 — 30 % of
+them — and reads from a lagging or empty node. Every intent ends with exactly one effective
+transaction, and the position converges.
 
 Transactions expire 9 s (three blocks) after the head here, so that a dropped one is proven
 expired and replaced within the test.
@@ -65,7 +65,9 @@ async def _fault_hits(devnet: Devnet) -> int:
     return sum(int(rule["hits"]) for rule in installed["rules"])
 
 
-@pytest.mark.parametrize("mode", ["accept_then_timeout", "accept_then_drop", "http_503"])
+@pytest.mark.parametrize(
+    "mode", ["accept_then_timeout", "accept_then_drop", "timeout", "http_503", "http_429"]
+)
 async def test_broadcast_faults_keep_one_effective_transaction_per_intent(
     fast_expiry_rig: ControllerRig, mode: str
 ) -> None:

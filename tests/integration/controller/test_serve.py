@@ -1,10 +1,12 @@
 """``tron-staking serve --role controller`` as a process: it converges a declared position on
-the devnet by itself, serves its probes and metrics, logs no secret, and drains on SIGTERM."""
+the devnet by itself, serves its probes and metrics, logs no secret (no private key, neither
+the KEK nor the JWT secret it is configured with), and drains on SIGTERM."""
 
 from __future__ import annotations
 
 import base64
 import os
+import secrets
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,11 +35,17 @@ def kek_text() -> str:
 
 
 @pytest.fixture
+def jwt_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+@pytest.fixture
 def serve_process(
     rig: ControllerRig,
     mongo_settings: settings.MongoSettings,
     redis_url: str,
     kek_text: str,
+    jwt_secret: str,
     tmp_path: Path,
 ) -> Iterator[processes.ServeProcess]:
     serve = processes.start(
@@ -46,7 +54,7 @@ def serve_process(
         chain_url=rig.devnet.url,
         kek_text=kek_text,
         log=tmp_path / "serve.log",
-        extra={"STAKING_REPLICA_ID": "serve-test"},
+        extra={"STAKING_REPLICA_ID": "serve-test", "STAKING_JWT_SECRET": jwt_secret},
     )
     try:
         yield serve
@@ -55,7 +63,7 @@ def serve_process(
 
 
 async def test_serve_converges_a_position_and_drains_on_sigterm(
-    rig: ControllerRig, serve_process: processes.ServeProcess, kek_text: str
+    rig: ControllerRig, serve_process: processes.ServeProcess, kek_text: str, jwt_secret: str
 ) -> None:
     devnet = rig.devnet
     owner_account = devnet.accounts[0]
@@ -104,6 +112,10 @@ async def test_serve_converges_a_position_and_drains_on_sigterm(
     logs = serve_process.log.read_text()
     assert "controller stopped" in logs
     assert "operation recorded" in logs
-    for secret in (owner_account.private_key, kek_text, base64.b64decode(kek_text).hex()):
+    kek_hex = base64.b64decode(kek_text).hex()
+    for secret in (owner_account.private_key, kek_text, kek_hex, jwt_secret):
         assert secret not in logs
+    # Every key the devnet knows (the owner's and the others'), not only the one imported.
+    for account in (*devnet.accounts, *devnet.witnesses):
+        assert not account.private_key or account.private_key not in logs
     assert await rig.store.leases.held_by("serve-test") == []
