@@ -123,9 +123,9 @@ _OPERATION = {
 }
 _BY_RESOURCE = {"ENERGY": 100_000_000, "BANDWIDTH": 0}
 _FIGURES = {
-    "limit": None,
-    "used": None,
-    "available": None,
+    "limit": 1_500,
+    "used": 300,
+    "available": 1_200,
     "staked_sun": 100_000_000,
     "delegatable_sun": 100_000_000,
     "delegated_out_sun": 0,
@@ -394,7 +394,7 @@ OPERATIONS: tuple[Operation, ...] = (
         {
             "address": ADDRESS_EXAMPLE,
             "energy": _FIGURES,
-            "bandwidth": {**_FIGURES, "free_available": 600},
+            "bandwidth": {**_FIGURES, "free_limit": 600, "free_used": 0, "free_available": 600},
             "observed_block": 123,
         },
         params=(_ADDRESS,),

@@ -341,12 +341,14 @@ class RewardsOut(_Response):
 
 
 class ResourceFiguresOut(_Response):
-    """``limit``/``used``/``available`` are null where the chain adapter does not observe them
-    (energy usage); stake figures are in sun, bandwidth figures in bytes."""
+    """``limit`` and ``used`` are the chain's (``EnergyLimit``/``EnergyUsed``, ``NetLimit``/
+    ``NetUsed`` of ``getaccountresource``: what the owner's stake plus acquired delegations
+    give, usage decayed to the observed block), ``available`` is ``limit - used`` (never
+    negative). Energy figures are energy units, bandwidth figures bytes, stake figures sun."""
 
-    limit: int | None
-    used: int | None
-    available: int | None
+    limit: int
+    used: int
+    available: int
     staked_sun: int
     delegatable_sun: int
     delegated_out_sun: int
@@ -354,6 +356,10 @@ class ResourceFiguresOut(_Response):
 
 
 class BandwidthOut(ResourceFiguresOut):
+    """Staked bandwidth as above, plus the account's free daily bandwidth (bytes)."""
+
+    free_limit: int
+    free_used: int
     free_available: int
 
 

@@ -98,6 +98,7 @@ def build(
         unfreezing=unfreezing,
         delegations=_delegations(delegated_resources or {}),
         acquired_sun=_acquired(account),
+        delegated_out_total_sun=_delegated_out_total(account),
         votes=_votes(account),
         tron_power_limit=_int(account_resource, "tronPowerLimit"),
         tron_power_used=_int(account_resource, "tronPowerUsed"),
@@ -111,6 +112,12 @@ def build(
         staked_bandwidth_available_bytes=max(
             _int(account_resource, "NetLimit") - _int(account_resource, "NetUsed"), 0
         ),
+        energy_limit=_int(account_resource, "EnergyLimit"),
+        energy_used=_int(account_resource, "EnergyUsed"),
+        net_limit=_int(account_resource, "NetLimit"),
+        net_used=_int(account_resource, "NetUsed"),
+        free_net_limit=_int(account_resource, "freeNetLimit"),
+        free_net_used=_int(account_resource, "freeNetUsed"),
         can_delegate_max_sun={
             resource: _int(body, "max_size")
             for resource, body in (can_delegated_max_size or {}).items()
@@ -161,6 +168,16 @@ def _acquired(account: JsonObject) -> dict[StakingResourceType, int]:
         ),
     }
     return {resource: amount for resource, amount in acquired.items() if amount}
+
+
+def _delegated_out_total(account: JsonObject) -> dict[StakingResourceType, int]:
+    delegated = {
+        StakingResourceType.BANDWIDTH: _int(account, "delegated_frozenV2_balance_for_bandwidth"),
+        StakingResourceType.ENERGY: _int(
+            _object(account, "account_resource"), "delegated_frozenV2_balance_for_energy"
+        ),
+    }
+    return {resource: amount for resource, amount in delegated.items() if amount}
 
 
 def _votes(account: JsonObject) -> tuple[WitnessVote, ...]:

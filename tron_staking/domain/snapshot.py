@@ -4,7 +4,7 @@ The chain adapter builds an ``AccountSnapshot`` from ``getaccount``, ``getaccoun
 ``getdelegatedresourcev2`` (per managed receiver), ``getcandelegatedmaxsize``,
 ``getavailableunfreezecount``, ``getReward``, ``listwitnesses`` and the node's head and solid
 blocks; the planner decides from it alone. Amounts are sun, votes whole TRX, times chain
-milliseconds, bandwidth bytes. The snapshot is immutable and carries no I/O.
+milliseconds, bandwidth bytes, energy units. The snapshot is immutable and carries no I/O.
 """
 
 from __future__ import annotations
@@ -58,6 +58,11 @@ class AccountSnapshot:
     """Delegated out, per (receiver, resource, locked), for every receiver the service manages
     (and any other the adapter found in the delegation index)."""
     acquired_sun: Mapping[StakingResourceType, int] = dataclasses.field(default_factory=dict)
+    delegated_out_total_sun: Mapping[StakingResourceType, int] = dataclasses.field(
+        default_factory=dict
+    )
+    """Everything delegated out per resource, to any receiver (``getaccount``'s
+    ``delegated_frozenV2_balance_for_*``); ``delegations`` holds only the observed receivers."""
     votes: tuple[WitnessVote, ...] = ()
     """The account's vote list as the chain holds it (order kept, duplicates not merged)."""
     tron_power_limit: int = 0
@@ -71,6 +76,19 @@ class AccountSnapshot:
     available_unfreeze_count: int = 32
     free_bandwidth_available_bytes: int = 0
     staked_bandwidth_available_bytes: int = 0
+    energy_limit: int = 0
+    """``EnergyLimit``: the energy the owner's own stake plus acquired delegations give (the
+    chain's share of ``TotalEnergyCurrentLimit`` by stake weight); delegated out excluded."""
+    energy_used: int = 0
+    """``EnergyUsed``: energy consumed, decayed to the head block's time."""
+    net_limit: int = 0
+    """``NetLimit``: staked bandwidth in bytes, computed like ``energy_limit``."""
+    net_used: int = 0
+    """``NetUsed``: staked bandwidth consumed, in bytes, decayed to the head block's time."""
+    free_net_limit: int = 0
+    """``freeNetLimit``: the daily free bandwidth of an activated account (600 on mainnet)."""
+    free_net_used: int = 0
+    """``freeNetUsed``: free bandwidth consumed, in bytes, decayed to the head block's time."""
     can_delegate_max_sun: Mapping[StakingResourceType, int] = dataclasses.field(
         default_factory=dict
     )
@@ -140,6 +158,11 @@ class AccountSnapshot:
 
     def withdrawable_sun(self, chain_time_ms: int) -> int:
         return sum(e.amount_sun for e in self.unfreezing if e.expire_time_ms <= chain_time_ms)
+
+    @property
+    def energy_available(self) -> int:
+        """Energy usable now: ``energy_limit`` less ``energy_used`` (never negative)."""
+        return max(self.energy_limit - self.energy_used, 0)
 
     def can_delegate(self, resource: StakingResourceType) -> int:
         return self.can_delegate_max_sun.get(resource, 0)

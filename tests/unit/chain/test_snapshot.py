@@ -183,6 +183,10 @@ def test_e1_e3_e4_account_without_stake() -> None:
     assert observed.tron_power_sun == 0
     assert observed.free_bandwidth_available_bytes == 600 - 441
     assert observed.staked_bandwidth_available_bytes == 0
+    assert (observed.free_net_limit, observed.free_net_used) == (600, 441)
+    assert (observed.net_limit, observed.net_used) == (0, 0)
+    assert (observed.energy_limit, observed.energy_used, observed.energy_available) == (0, 0, 0)
+    assert dict(observed.delegated_out_total_sun) == {}
     assert observed.available_unfreeze_count == 32
     assert observed.can_delegate(ENERGY) == 0
     assert observed.delegations == ()
@@ -202,6 +206,8 @@ def test_e2_stake_shape() -> None:
     assert dict(observed.acquired_sun) == {ENERGY: 1000000}
     assert observed.free_bandwidth_available_bytes == 600
     assert observed.staked_bandwidth_available_bytes == 1400
+    assert (observed.net_limit, observed.net_used) == (1500, 100)
+    assert dict(observed.delegated_out_total_sun) == {ENERGY: 5000000}
     # not read: derived from the pending entries
     assert observed.available_unfreeze_count == 31
 
@@ -307,3 +313,32 @@ def test_unusable_answers_are_transient(field: str, body: dict[str, Any]) -> Non
     bodies: dict[str, Any] = {"account": {"address": OWNER}, "account_resource": {}, field: body}
     with pytest.raises(ChainUnavailableError):
         snapshot.build(OWNER, **bodies, **BLOCKS)
+
+
+def test_energy_and_bandwidth_figures_of_getaccountresource() -> None:
+    """EnergyLimit/EnergyUsed, NetLimit/NetUsed and freeNetLimit/freeNetUsed are carried as
+    the node computed them (usage already decayed to the head); available never goes below
+    zero (a limit that shrank under the usage, e.g. after an unfreeze)."""
+    account = {**E2_ACCOUNT, "delegated_frozenV2_balance_for_bandwidth": 7}
+    resource = {
+        "freeNetUsed": 12,
+        "freeNetLimit": 600,
+        "NetUsed": 300,
+        "NetLimit": 200,
+        "EnergyUsed": 1_000,
+        "EnergyLimit": "180000000000",
+        "TotalEnergyLimit": 180000000000,
+        "TotalEnergyWeight": 75550,
+    }
+    observed = snapshot.build(OWNER, account=account, account_resource=resource, **BLOCKS)
+    assert (observed.energy_limit, observed.energy_used) == (180_000_000_000, 1_000)
+    assert observed.energy_available == 180_000_000_000 - 1_000
+    assert (observed.net_limit, observed.net_used) == (200, 300)
+    assert observed.staked_bandwidth_available_bytes == 0
+    assert (observed.free_net_limit, observed.free_net_used) == (600, 12)
+    assert dict(observed.delegated_out_total_sun) == {BANDWIDTH: 7, ENERGY: 5000000}
+    over = snapshot.build(
+        OWNER, account=account, account_resource={**resource, "EnergyUsed": 9, "EnergyLimit": 5},
+        **BLOCKS,
+    )  # fmt: skip
+    assert over.energy_available == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from tests.unit.controller.builders import CHAIN_T0, RECEIVER, RECEIVER2, W1, W2, snapshot, wv
 from tron_staking.domain import bandwidth
 from tron_staking.domain.enums import StakingOperationType, StakingResourceType
@@ -51,3 +53,9 @@ def test_bandwidth_estimates_cover_the_reference_sizes() -> None:
     assert bandwidth.estimate_bytes(kind.VOTE, vote_entries=5) >= 386
     assert bandwidth.estimate_bytes(kind.CLAIM_REWARDS) >= 246
     assert bandwidth.burn_fee_sun(254) == 254_000
+
+
+def test_energy_available_is_the_limit_less_the_usage_never_negative() -> None:
+    assert snapshot().energy_available == 0
+    assert dataclasses.replace(snapshot(), energy_limit=50, energy_used=20).energy_available == 30
+    assert dataclasses.replace(snapshot(), energy_limit=5, energy_used=20).energy_available == 0

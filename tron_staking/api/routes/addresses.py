@@ -69,7 +69,7 @@ def _drift(positions: list[Position]) -> list[models.DriftOut]:
 async def address_status(ctx: ApiContext, owner: Address) -> models.AddressStatusOut:
     positions = await _positions(ctx, owner)
     snap = await _observe(ctx, owner, positions)
-    delegated = {r: snap.delegated_out(r) for r in StakingResourceType}
+    delegated = {r: snap.delegated_out_total_sun.get(r, 0) for r in StakingResourceType}
     return models.AddressStatusOut(
         address=owner,
         activated=snap.exists,
@@ -124,20 +124,28 @@ async def address_resources(ctx: ApiContext, owner: Address) -> models.Resources
     snap = await _observe(ctx, owner, positions)
 
     def figures(resource: StakingResourceType) -> dict[str, int]:
+        delegated_out = snap.delegated_out_total_sun.get(resource, 0)
         return {
-            "staked_sun": snap.staked(resource),
+            "staked_sun": snap.frozen(resource) + delegated_out,
             "delegatable_sun": snap.can_delegate(resource),
-            "delegated_out_sun": snap.delegated_out(resource),
+            "delegated_out_sun": delegated_out,
             "delegated_in_sun": snap.acquired_sun.get(resource, 0),
         }
 
     return models.ResourcesOut(
         address=owner,
-        energy=models.ResourceFiguresOut(limit=None, used=None, available=None, **figures(_ENERGY)),
+        energy=models.ResourceFiguresOut(
+            limit=snap.energy_limit,
+            used=snap.energy_used,
+            available=snap.energy_available,
+            **figures(_ENERGY),
+        ),
         bandwidth=models.BandwidthOut(
-            limit=None,
-            used=None,
+            limit=snap.net_limit,
+            used=snap.net_used,
             available=snap.staked_bandwidth_available_bytes,
+            free_limit=snap.free_net_limit,
+            free_used=snap.free_net_used,
             free_available=snap.free_bandwidth_available_bytes,
             **figures(_BANDWIDTH),
         ),
