@@ -94,7 +94,13 @@ def header(benchmark: str, quick: bool, argv: Sequence[str]) -> dict[str, Any]:
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python", "-m", f"bench.{benchmark}", *argv]),
         "machine": machine(),
+        "load_average_at_start": load_average(),
     }
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages (other work on the machine skews the figures)."""
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:

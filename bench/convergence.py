@@ -308,7 +308,7 @@ def _series_report(samples: Sequence[Sample]) -> dict[str, Any]:
 async def run(quick: bool, positions: int | None, out: Path, argv: Sequence[str]) -> int:
     block_ms = 250 if quick else 1000
     solid_lag = 19
-    count = positions or (3 if quick else 10)
+    count = positions or (2 if quick else 10)
     report: dict[str, Any] = common.header("convergence", quick, argv)
     env = {"STAKING_CHAIN_QPS": CHAIN_QPS}
     report["setup"] = {
@@ -397,6 +397,7 @@ async def run(quick: bool, positions: int | None, out: Path, argv: Sequence[str]
         "staking_transactions_total",
         "kind",
     )
+    report["load_average_at_end"] = common.load_average()
     report["targets_met"] = _targets(report, solid_lag)
     report["samples"] = [dataclasses.asdict(s) for s in samples]
     report["failures"] = failures
