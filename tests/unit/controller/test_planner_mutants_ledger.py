@@ -283,3 +283,16 @@ def test_vote_withdraw_and_claim() -> None:
     led.apply(Kind.CLAIM_REWARDS, {}, sure=True)
     assert (led.balance_sun, led.reward_sun) == (1_007 * SUN, 0)
     assert led.frozen == {EN: 50 * SUN, BW: 70 * SUN}
+
+
+def test_staked_bandwidth_scales_in_whole_bytes_down_to_nothing() -> None:
+    led = blank(staked_bytes=1000, frozen={EN: 0, BW: 3 * SUN})
+    led.apply(Kind.UNFREEZE, {"unfreeze_balance": 1 * SUN, "resource": "BANDWIDTH"}, sure=True)
+    assert led.staked_bytes == 666  # 1000 × 2 / 3, rounded down to whole bytes
+    assert isinstance(led.staked_bytes, int)
+    led = blank(staked_bytes=1000, frozen={EN: 0, BW: 2})
+    led.apply(Kind.UNFREEZE, {"unfreeze_balance": 5, "resource": "BANDWIDTH"}, sure=True)
+    assert led.staked_bytes == 0  # more than the pool: nothing staked is left
+    led = blank(staked_bytes=1000, frozen={EN: 0, BW: 1})
+    led.apply(Kind.UNFREEZE, {"unfreeze_balance": 1, "resource": "BANDWIDTH"}, sure=True)
+    assert led.staked_bytes == 0  # a one-sun pool is still a pool
