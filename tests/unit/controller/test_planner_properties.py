@@ -115,10 +115,8 @@ def test_unmanaged_holdings_survive_outside_transactions(
 @pytest.mark.xfail(
     strict=False,
     reason=(
-        "open: after outside unfreezes and re-votes amid drift repairs, a service re-vote "
-        "lowers votes the audit counts as unmanaged (e.g. 'block 1037: unmanaged votes fell "
-        "to -64 from 0'); whether the planner or the audit's attribution is wrong is not "
-        "settled yet"
+        "open: safety holds, but after outside unfreezes and delegations a repaired "
+        "position can stay Stalled/CanDelegateInsufficient within the settle rounds"
     ),
 )
 @settings(parent=PROFILE, phases=[Phase.explicit, Phase.generate])

@@ -200,7 +200,7 @@ def _owner_not_activated(rnd: Round) -> None:
             "the owner account is not activated: send it TRX first",
             rnd.works.values(),
         )
-        rnd.requeue.append(rnd.policy.stalled_retry_s)
+        rnd.retry_later(rnd.works.values())
 
 
 def apply_update(

@@ -58,6 +58,7 @@ def emit(
             "InsufficientBalance",
             f"{kind.value} needs {needed} sun (amount and bandwidth fees); the balance left "
             f"is {ledger.balance_sun} sun",
+            until_ms=rnd.balance_frees_at(needed),
         )
         return False
     fee = ledger.pay_bandwidth(size)

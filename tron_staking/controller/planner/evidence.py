@@ -70,7 +70,10 @@ def apply_landed(rnd: Round) -> None:
 def _apply(rnd: Round, op: Operation, work: Work, expire: int | None) -> bool:
     reason = f"{op.kind.value} {op.txid} included in block {op.block}"
     if op.kind is Kind.FREEZE:
-        return work.fire(Trigger.FREEZE_INCLUDED, reason, rnd.now, operation=op)
+        frozen = work.fire(Trigger.FREEZE_INCLUDED, reason, rnd.now, operation=op)
+        if frozen and work.votes_cast:
+            work.fire(Trigger.VOTE_INCLUDED, "its votes landed before its freeze", rnd.now)
+        return frozen
     if op.kind is Kind.VOTE:
         return _apply_vote(rnd, op, work, reason)
     if op.kind is Kind.DELEGATE:
@@ -104,7 +107,11 @@ def _apply(rnd: Round, op: Operation, work: Work, expire: int | None) -> bool:
 def _apply_vote(rnd: Round, op: Operation, work: Work, reason: str) -> bool:
     new_votes = op.position_votes.get(work.id, ())
     if not work.state.holds_stake:
-        return False
+        # The account's vote list holds them whatever the position's state: a vote sized for
+        # a freeze may land before it (or the freeze may be dropped). They stay the
+        # position's own, so no later vote takes them for the owner's unmanaged votes.
+        work.votes_cast = new_votes
+        return True
     if new_votes:
         work.votes_cast = new_votes
         return work.fire(Trigger.VOTE_INCLUDED, reason, rnd.now, operation=op)

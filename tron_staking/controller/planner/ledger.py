@@ -7,7 +7,8 @@ bandwidth, else ``bytes × fee`` burned; never split). It answers: the balance l
 of the next transaction, the frozen pool per resource (``frozen``) and the same pool without
 the increases that are not yet visible (``frozen_sure`` — what a transaction can rely on if
 a pending freeze or undelegate is dropped), the delegatable and undelegatable amounts, tron
-power and the account's votes (rescaled as java-tron rescales them on an unfreeze).
+power (and ``tron_power_sure_sun``, without the pending freezes) and the account's votes
+(rescaled as java-tron rescales them on an unfreeze).
 
 It replaces the separate budget, frozen-left and used/taken/released tallies: one model of
 pending effects. Pure bookkeeping; rules decide.
@@ -88,6 +89,8 @@ class Ledger:
     delegated: dict[tuple[Address, Resource], int]
     undelegatable: dict[tuple[Address, Resource], int]
     tron_power_sun: int
+    tron_power_sure_sun: int
+    """Tron power without the increases not yet visible (a pending freeze may be dropped)."""
     votes: tuple[WitnessVote, ...]
     unfreeze_slots: int
     withdrawable_sun: int
@@ -109,6 +112,7 @@ class Ledger:
                 pair: observed.undelegatable(pair[0], pair[1], chain_time_ms) for pair in pairs
             },
             tron_power_sun=observed.tron_power_sun,
+            tron_power_sure_sun=observed.tron_power_sun,
             votes=observed.votes,
             unfreeze_slots=observed.available_unfreeze_count,
             withdrawable_sun=observed.withdrawable_sun(chain_time_ms),
@@ -159,11 +163,13 @@ class Ledger:
         self.tron_power_sun += amount
         if sure:
             self.frozen_sure[resource] += amount
+            self.tron_power_sure_sun += amount
 
     def _unfreeze(self, params: Params, sure: bool) -> None:
         amount, resource = amount_of(params), resource_of(params) or Resource.ENERGY
         self._take_from_pool(resource, amount)
         self.tron_power_sun -= amount
+        self.tron_power_sure_sun -= amount
         self.unfreeze_slots -= 1
         self.balance_sun += self.withdrawable_sun  # UnfreezeBalanceV2 sweeps matured entries
         self.withdrawable_sun = 0

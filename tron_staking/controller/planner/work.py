@@ -198,6 +198,8 @@ class Round:
         self.drift: list[DriftFinding] = []
         self.requeue: list[int] = [policy.resync_period_s]
         self.ledger = Ledger.of(observed, chain_time_ms, policy.fee_sun_per_byte)
+        self.retries: list[tuple[tuple[PositionId, ...], bool]] = []
+        """Stalls without a known end: positions, and whether only contention holds them."""
         self.held_unfreezes: set[StakingResourceType] = set()
         """Resources whose unfreeze waits for a re-vote this round could not send."""
 
@@ -239,13 +241,41 @@ class Round:
         delay_ms = chain_ms - self.now
         self.requeue.append(max(1, -(-delay_ms // 1000)))
 
-    def stall_all(self, works: Iterable[Work], code: str, message: str) -> None:
+    def stall_all(
+        self,
+        works: Iterable[Work],
+        code: str,
+        message: str,
+        *,
+        contention: bool = False,
+        until_ms: int | None = None,
+    ) -> None:
         """A limit that may resolve: ``Stalled`` on ``works`` and a retry later."""
         work_list = list(works)
         for w in work_list:
             w.stall(code, message)
-        self.wait(code, message, work_list)
-        self.requeue.append(self.policy.stalled_retry_s)
+        self.wait(code, message, work_list, until_ms=until_ms)
+        self.retry_later(work_list, contention=contention, until_ms=until_ms)
+
+    def retry_later(
+        self, works: Iterable[Work], *, contention: bool = False, until_ms: int | None = None
+    ) -> None:
+        """Look again at ``until_ms`` (a known chain time), else after the stall retry —
+        unless only ``contention`` holds ``works`` and a known time is awaited (``status``)."""
+        if until_ms is not None:
+            self.requeue_at(until_ms)
+        else:
+            self.retries.append((tuple(w.id for w in works), contention))
+
+    def balance_frees_at(self, needed: int) -> int | None:
+        """When maturing unfreezes bring the balance to ``needed`` (None: never, or now)."""
+        have = self.ledger.balance_sun + self.ledger.withdrawable_sun
+        pending = self.observed.unfreezing_pending(self.now) if have < needed else ()
+        for entry in sorted(pending, key=lambda e: e.expire_time_ms):
+            have += entry.amount_sun
+            if have >= needed:
+                return entry.expire_time_ms + BLOCK_INTERVAL_MS
+        return None
 
 
 def unresolved(op: Operation, head: int) -> bool:

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from tests.unit.controller.model.actuators import Contract
-from tests.unit.controller.model.state import UNFREEZE_DELAY_MS, Account, Res, State
+from tests.unit.controller.model.state import SUN, UNFREEZE_DELAY_MS, Account, Res, State
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.ids import PositionId, TxId
 
@@ -84,6 +84,11 @@ class Audit:
         sent = self.sent.get(txid)
         if sent is None:
             return
+        if contract is Contract.VOTE:
+            # votes are the owner's, one list: a VoteWitness replaces all of it, so after the
+            # service's vote the positions hold exactly what it gave them, and the rest of the
+            # list is unmanaged (a position it does not name holds no votes any more)
+            self.vote_claims.clear()
         for pid, generation in sent.generations.items():
             if contract in ADDITIVE:
                 key = (pid, contract, generation)
@@ -204,8 +209,11 @@ class Audit:
 
     def check_block(self, state: State, number: int) -> None:
         """Unmanaged stake, delegations and votes are never below what the owner left."""
-        now = _labelled(*self.unmanaged(state))
-        floor = _labelled(self.unmanaged_staked, self.unmanaged_delegated, self.unmanaged_votes)
+        staked, delegated, votes = self.unmanaged(state)
+        now = _labelled(staked, delegated, votes)
+        floor = _labelled(
+            self.unmanaged_staked, self.unmanaged_delegated, self._backed_votes(staked)
+        )
         fallen = [
             f"{label} fell to {now.get(label, 0)} from {minimum}"
             for label, minimum in sorted(floor.items())
@@ -214,6 +222,17 @@ class Audit:
         if fallen:
             self.violations.append(f"block {number}: unmanaged " + "; ".join(fallen))
             self._rebase(state, staked=True, delegated=True, votes=True)
+
+    def _backed_votes(self, staked: Mapping[Res, int]) -> dict[Address, int]:
+        """The unmanaged votes' floors, within the tron power of the unmanaged stake: votes
+        the owner keeps on tron power the service holds (after unfreezing part of their own
+        stake outside) last only as long as the service's stake does; when it leaves, they
+        shrink as java-tron would rescale them (proportionally, rounded down)."""
+        power = max(sum(staked.values()), 0) // SUN
+        total = sum(max(v, 0) for v in self.unmanaged_votes.values())
+        if total <= power:
+            return self.unmanaged_votes
+        return {w: v * power // total if v > 0 else v for w, v in self.unmanaged_votes.items()}
 
 
 def _labelled(

@@ -78,11 +78,15 @@ def _undelegate(
     available = rnd.ledger.undelegatable.get(pair, 0)
     remains = rnd.ledger.delegated.get(pair, 0) - amount
     if amount > available or remains < others:
+        record = rnd.observed.locked_record(receiver, resource)
+        ends = record.lock_expire_time_ms if record else None
         rnd.stall_all(
             works,
             "DelegationUnavailable",
             f"only {available} sun of {resource} delegated to {receiver} can be undelegated "
             "now without touching other delegations",
+            contention=True,
+            until_ms=ends + BLOCK_INTERVAL_MS if ends is not None and ends > rnd.now else None,
         )
         return
     why = "unstake" if all(w.unstaking for w in works) else "delegation changed"
@@ -146,7 +150,7 @@ def _receiver_ready(rnd: Round, receiver: Address, works: list[Work]) -> bool:
     for w in works:
         w.stall(code, message)
     rnd.warn(code, message, works)
-    rnd.requeue.append(rnd.policy.stalled_retry_s)
+    rnd.retry_later(works)
     return False
 
 
@@ -204,7 +208,7 @@ def _delegate(rnd: Round, key: str, group: Group, works: list[Work]) -> bool:
             "stake held elsewhere)",
         )
     if left_out:
-        rnd.requeue.append(rnd.policy.stalled_retry_s)
+        rnd.retry_later([w for w, _ in left_out], contention=True)
     amount = sum(w.amount_sun for w in chosen)
     if chosen and not gate.rides_with_dependency(rnd, Kind.DELEGATE, chosen, amount):
         arriving = [w for w in chosen if w.arriving_by is not None]

@@ -63,12 +63,16 @@ def _freeze(rnd: Round, key: str, resource: StakingResourceType, pending: list[W
                 f"freezing {w.amount_sun} sun needs that much balance plus the fees of the "
                 f"freeze and what follows it; {max(left, 0)} sun is left",
             )
+        short = [w for w, _ in left_out]
+        needed = ledger.balance_sun - room + sum(w.amount_sun for w in pending)
+        until = rnd.balance_frees_at(needed)
         rnd.wait(
             "InsufficientBalance",
             f"the balance does not cover every pending {resource} position",
-            [w for w, _ in left_out],
+            short,
+            until_ms=until,
         )
-        rnd.requeue.append(rnd.policy.stalled_retry_s)
+        rnd.retry_later(short, until_ms=until)
     if not chosen:
         return
     amount = sum(w.amount_sun for w in chosen)

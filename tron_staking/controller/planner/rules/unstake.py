@@ -66,7 +66,7 @@ def _unfreeze(rnd: Round, key: str, resource: StakingResourceType, ready: list[W
             f"frozen {resource} on chain does not cover this position besides the others",
         )
     if left_out:
-        rnd.requeue.append(rnd.policy.stalled_retry_s)
+        rnd.retry_later([w for w, _ in left_out], contention=True)
     amount = sum(w.amount_sun for w in chosen)
     if chosen and not gate.rides_with_dependency(rnd, Kind.UNFREEZE, chosen, amount):
         arriving = [w for w in chosen if w.arriving_by is not None]

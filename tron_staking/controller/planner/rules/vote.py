@@ -158,32 +158,30 @@ def _cannot_clear(rnd: Round, leaving: list[Work]) -> None:
 
 def check_rescale(rnd: Round) -> None:
     """After the vote rule: were the round's unfreezes to land without a re-vote (none could
-    be sent, or it is dropped), java-tron would rescale the votes visible on the head. If that
-    cuts votes that are not the leaving positions' own — other positions' or, when kept, the
-    owner's unmanaged ones — the unfreezes are held back until a re-vote without the leaving
-    positions is visible (``Round.held_unfreezes``; the vote rule then treats those positions
-    as leaving). When even a re-vote could not keep them (they need the tron power that
-    leaves), waiting would never end: the reduction is only reported."""
+    be sent, or it is dropped) and without the freezes not yet visible (they may be dropped
+    too), java-tron would rescale the votes visible on the head. If that cuts votes that are
+    not the leaving positions' own — other positions' or, when kept, the owner's unmanaged
+    ones — the unfreezes are held back until a re-vote without the leaving positions is
+    visible, or until the pending freezes have landed (``Round.held_unfreezes``; the vote
+    rule then treats those positions as leaving). When even that could not keep them (they
+    need the tron power that leaves), waiting would never end: the reduction is only
+    reported."""
     unfreezes = rnd.planned(Kind.UNFREEZE)
     if not unfreezes:
         return
     visible = rnd.observed.votes
     before = votes.by_witness(visible)
-    rescaled = votes.predict_unfreeze_rescale(visible, rnd.ledger.tron_power_sun)
+    sure_power = rnd.ledger.tron_power_sure_sun
+    rescaled = votes.predict_unfreeze_rescale(visible, sure_power)
     after = votes.by_witness(rescaled)
     if after == before:
         return
     leaving = {pid for action in unfreezes for pid in action.position_ids}
-    others = [w for w in rnd.works.values() if w.id not in leaving]
-    if rnd.policy.keep_unmanaged_votes:
-        leaving_cast = votes.add(
-            *(votes.by_witness(w.votes_cast) for w in rnd.works.values() if w.id in leaving)
-        )
-        protected = {w: c - leaving_cast.get(w, 0) for w, c in before.items()}
-    else:
-        protected = votes.add(*(votes.by_witness(w.votes_cast) for w in others))
-    fits = sum(protected.values()) * amounts.SUN_PER_TRX <= rnd.ledger.tron_power_sun
-    if fits and any(after.get(witness, 0) < count for witness, count in protected.items()):
+    protected = _protected(rnd, before, leaving)
+    pending_freezes = sure_power < rnd.ledger.tron_power_sun
+    fits = sum(protected.values()) * amounts.SUN_PER_TRX <= sure_power
+    cuts = any(after.get(witness, 0) < count for witness, count in protected.items())
+    if cuts and (fits or pending_freezes):
         for action in unfreezes:
             resource = resource_of(action.params)
             if resource is not None:
@@ -191,6 +189,19 @@ def check_rescale(rnd: Round) -> None:
         return
     rnd.warn(
         "VoteReduction",
-        f"the unfreeze lowers tron power to {rnd.ledger.tron_power_sun // amounts.SUN_PER_TRX}: "
+        f"the unfreeze lowers tron power to {sure_power // amounts.SUN_PER_TRX}: "
         f"java-tron rescales the votes from {votes.total(visible)} to {votes.total(rescaled)}",
     )
+
+
+def _protected(
+    rnd: Round, before: dict[Address, int], leaving: set[PositionId]
+) -> dict[Address, int]:
+    """The visible votes an unfreeze of the ``leaving`` positions must not cut."""
+    if rnd.policy.keep_unmanaged_votes:
+        leaving_cast = votes.add(
+            *(votes.by_witness(w.votes_cast) for w in rnd.works.values() if w.id in leaving)
+        )
+        return {w: c - leaving_cast.get(w, 0) for w, c in before.items()}
+    others = [w for w in rnd.works.values() if w.id not in leaving]
+    return votes.add(*(votes.by_witness(w.votes_cast) for w in others))
