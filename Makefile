@@ -5,7 +5,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test tronweb test-deep mutate lint typecheck layers deploy-check unit bench clean
+.PHONY: dev test tronweb test-deep mutate lint typecheck layers deploy-check unit bench bench-quick \
+	bench-devnet clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +61,7 @@ deploy-check: $(STAMP)
 
 test: lint typecheck layers tronweb deploy-check
 	TRONWEB_PREFIX=$(TRONWEB_PREFIX) $(BIN)/python -m pytest
+	$(MAKE) bench-quick
 
 # The planner's property tests randomised, with 20x the examples of `make test`.
 test-deep: $(STAMP)
@@ -73,7 +75,27 @@ mutate: $(STAMP)
 	$(BIN)/mutmut run --max-children 2
 	$(BIN)/mutmut results
 
+# Benchmarks (bench/README.md): every benchmark in full, then bench/results/REPORT.md and its
+# plots; a benchmark that finds a correctness failure makes the target fail after the report.
+BENCHMARKS       := convergence fleet scale throughput chaos
+BENCH_QUICK_OUT  := bench/results/quick
+
 bench: $(STAMP)
+	@status=0; for name in $(BENCHMARKS); do \
+		echo "== bench.$$name"; $(BIN)/python -m bench.$$name || status=1; \
+	done; $(BIN)/python -m bench.report || status=1; exit $$status
+
+# The reduced run that CI makes (the end of `make test`): fails on correctness only (a duplicate
+# transaction, a position that does not converge, a failed request), never on speed.
+bench-quick: $(STAMP)
+	@rm -rf $(BENCH_QUICK_OUT); status=0; for name in $(BENCHMARKS); do \
+		echo "== bench.$$name --quick"; \
+		$(BIN)/python -m bench.$$name --quick --out $(BENCH_QUICK_OUT) || status=1; \
+	done; $(BIN)/python -m bench.report --check --results $(BENCH_QUICK_OUT) || status=1; \
+	exit $$status
+
+# Throughput of tron-devnet alone (bench/devnet_bench.py).
+bench-devnet: $(STAMP)
 	$(BIN)/python -m bench.devnet_bench
 
 clean:
