@@ -42,7 +42,12 @@ from tron_staking.controller.executor import BuildRefusal, Executor
 from tron_staking.controller.oplog import OperationLog, TxEvent
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.conditions import ConditionUpdate
-from tron_staking.domain.enums import ConditionType, StakingStatusType
+from tron_staking.domain.enums import (
+    ConditionType,
+    OperationState,
+    StakingOperationType,
+    StakingStatusType,
+)
 from tron_staking.domain.history import TransitionRecord
 from tron_staking.domain.ids import PositionId
 from tron_staking.domain.operation import Operation
@@ -63,6 +68,8 @@ _log = structlog.get_logger(__name__)
 CONFLICT_RETRY_S = 1.0
 """Look again this soon after a conflict (a concurrent spec change, a lease held elsewhere)."""
 
+
+_DELEGATION_KINDS = (StakingOperationType.DELEGATE, StakingOperationType.UNDELEGATE)
 
 RELEASE_TIMEOUT_S = 5.0
 """How long a release may take, even during shutdown."""
@@ -184,11 +191,26 @@ class Reconciler:
             # The lease then expires by itself; nothing else depends on the release.
             _log.warning("lease not released", owner=lease.owner, error=str(exc))
 
+    async def _receivers_in_flight(self, owner: Address) -> list[Address]:
+        """The receivers of the owner's delegate/undelegate operations not final yet: a spec
+        change may have dropped such a receiver from every position while the operation can
+        still land, and a delegation the snapshot does not read would look like lost stake."""
+        page = await self._stores.operations.find(
+            {
+                "owner": owner,
+                "kind": {"$in": [kind.value for kind in _DELEGATION_KINDS]},
+                "state": {"$in": [state.value for state in OperationState if not state.final]},
+            },
+            limit=200,
+        )
+        found = (raw.get("params", {}).get("receiver_address") for raw in page.items)
+        return [Address(str(receiver)) for receiver in found if receiver]
+
     async def _under_lease(self, owner: Address, lease: Lease) -> ReconcileResult:
         positions = await load_active_positions(self._stores.positions, owner)
         if not positions:
             return ReconcileResult(owner, Outcome.SUCCESS, None)
-        receivers = receivers_of(positions)
+        receivers = receivers_of(positions, await self._receivers_in_flight(owner))
         observed = await self._chain.observe(owner, receivers)
         at = self._clock.now()
         may_send = await self._signer.has_key(owner)
@@ -345,11 +367,12 @@ async def plan_confirmed(
     )
 
 
-def receivers_of(positions: Sequence[Position]) -> list[Address]:
-    """Every receiver the owner's positions delegate to or want to delegate to."""
+def receivers_of(positions: Sequence[Position], in_flight: Sequence[Address] = ()) -> list[Address]:
+    """Every receiver the owner's positions delegate to or want to delegate to, and those of
+    ``in_flight`` (delegations sent and not final)."""
     wanted = {p.spec.delegate.receiver for p in positions if p.spec.delegate is not None}
     held = {p.delegation.receiver for p in positions if p.delegation is not None}
-    return sorted(wanted | held)
+    return sorted(wanted | held | set(in_flight))
 
 
 def _no_key_stall(plan: planner.Plan) -> dict[PositionId, ConditionUpdate]:
