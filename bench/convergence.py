@@ -68,6 +68,9 @@ class Sample:
     unstake_head: int = 0
     unfreeze_block: int | None = None
     unfreezing_final_head: int | None = None
+    declare_request_seconds: float | None = None
+    blocks_by_kind: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Blocks from the declaration to the inclusion of each transaction type."""
 
     def blocks_to_effective(self) -> int | None:
         return None if self.effective_block is None else self.effective_block - self.declared_head
@@ -129,14 +132,24 @@ def _is_unfreezing_final(body: dict[str, Any]) -> bool:
 
 
 async def _wait_for_types(
-    stack: Stack, owner: str, since_block: int, wanted: Sequence[str], deadline_block: int
+    stack: Stack,
+    owner: str,
+    since_block: int,
+    wanted: Sequence[str],
+    deadline_block: int,
+    blocks_out: dict[str, int] | None = None,
 ) -> int | None:
     """The block by which every contract type in ``wanted`` was packed for ``owner`` (None
-    when the head passes ``deadline_block`` first)."""
+    when the head passes ``deadline_block`` first); ``blocks_out`` receives the first block
+    of each type."""
     while True:
         found = await common.packed_transactions(stack.devnet, since_block, owner)
-        blocks = {tx["type"]: int(tx["block"]) for tx in found}
+        blocks: dict[str, int] = {}
+        for tx in found:
+            blocks.setdefault(tx["type"], int(tx["block"]))
         if all(kind in blocks for kind in wanted):
+            if blocks_out is not None:
+                blocks_out.update({kind: blocks[kind] - since_block + 1 for kind in wanted})
             return max(blocks[kind] for kind in wanted)
         if await stack.head() > deadline_block:
             return None
@@ -206,6 +219,7 @@ async def _declare_series(
         response = await stack.api.post(f"{API_PREFIX}/positions", json=spec)
         if response.status_code != 201:
             raise common.BenchError(f"declare answered {response.status_code}: {response.text}")
+        sample.declare_request_seconds = round(anyio.current_time() - started, 3)
         sample.position_id = str(response.json()["id"])
         watcher.started[sample.position_id] = started
         watcher.ready[sample.position_id] = sample
@@ -216,6 +230,7 @@ async def _declare_series(
             sample.declared_head + 1,
             [FREEZE, VOTE, DELEGATE],
             sample.declared_head + EFFECTIVE_TIMEOUT_BLOCKS,
+            sample.blocks_by_kind,
         )
         if sample.effective_block is not None:
             sample.seconds_to_effective = round(anyio.current_time() - started, 2)
@@ -299,6 +314,15 @@ def _series_report(samples: Sequence[Sample]) -> dict[str, Any]:
         ),
         "seconds_to_ready": common.summary(
             [s.seconds_to_ready for s in samples if s.seconds_to_ready is not None]
+        ),
+        "blocks_to_inclusion_by_kind": {
+            kind: common.summary(
+                [s.blocks_by_kind[kind] for s in samples if kind in s.blocks_by_kind]
+            )
+            for kind in (FREEZE, VOTE, DELEGATE)
+        },
+        "declare_request_seconds": common.summary(
+            [s.declare_request_seconds for s in samples if s.declare_request_seconds is not None]
         ),
         "series_blocks_to_effective": [s.blocks_to_effective() for s in samples],
         "series_blocks_to_ready": [s.blocks_to_ready() for s in samples],
