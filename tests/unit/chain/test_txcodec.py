@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -173,3 +174,141 @@ def test_negative_int64_is_a_ten_byte_varint() -> None:
     raw = _raw("TransferContract", {"amount": -1})
     encoded = txcodec.encode_raw(raw)
     assert bytes.fromhex("18" + "ff" * 9 + "01") in encoded
+
+
+def _contract_entry(**changes: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = dict(E6_RAW["contract"][0])
+    entry.update(changes)
+    return {**E6_RAW, "contract": [entry]}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            {**E6_RAW, "auths": [], "zz": 1},
+            "raw_data keys the codec does not know: ['auths', 'zz']",
+        ),
+        ({**E6_RAW, "contract": {}}, "raw_data.contract must be a non-empty list"),
+        ({k: v for k, v in E6_RAW.items() if k != "contract"}, "raw_data.contract must be a"),
+        ({**E6_RAW, "contract": ["x"]}, "a contract must be an object"),
+        (_contract_entry(provider="00"), "contract keys the codec does not know: ['provider']"),
+        (_contract_entry(type=59), "unsupported contract type 59"),
+        (_contract_entry(type="TriggerSmartContract"), "unsupported contract type 'Trigger"),
+        (_contract_entry(parameter="x"), "contract.parameter must be an object"),
+        (
+            _contract_entry(parameter={"type_url": 1, "value": {}}),
+            "contract.parameter must hold a type_url string and a value object",
+        ),
+        (
+            _contract_entry(parameter={"type_url": "t", "value": []}),
+            "contract.parameter must hold a type_url string and a value object",
+        ),
+        ({**E6_RAW, "ref_block_bytes": 7}, "ref_block_bytes must be a hex string"),
+        ({**E6_RAW, "ref_block_hash": "zz"}, "ref_block_hash is not hex"),
+        ({**E6_RAW, "data": "0"}, "data is not hex"),
+        ({**E6_RAW, "ref_block_num": "1"}, "ref_block_num must be an integer"),
+        ({**E6_RAW, "expiration": 1.5}, "expiration must be an integer"),
+        ({**E6_RAW, "timestamp": False}, "timestamp must be an integer"),
+        ({**E6_RAW, "fee_limit": 1 << 63}, "fee_limit is out of the int64 range"),
+        ({**E6_RAW, "expiration": -(1 << 63) - 1}, "expiration is out of the int64 range"),
+        (_contract_entry(Permission_id="2"), "Permission_id must be an integer"),
+        (
+            _raw("FreezeBalanceV2Contract", {"owner_address": "41zz"}),
+            "FreezeBalanceV2Contract.owner_address is not hex",
+        ),
+        (
+            _raw("TransferContract", {"to_address": 41}),
+            "TransferContract.to_address must be a hex string",
+        ),
+        (_raw("TransferContract", {"amount": "1"}), "TransferContract.amount must be an integer"),
+        (
+            _raw("DelegateResourceContract", {"lock": 1}),
+            "DelegateResourceContract.lock must be true or false",
+        ),
+        (
+            _raw("UnfreezeBalanceV2Contract", {"resource": 3}),
+            "UnfreezeBalanceV2Contract.resource must be BANDWIDTH, ENERGY or TRON_POWER",
+        ),
+        (
+            _raw("UnfreezeBalanceV2Contract", {"resource": -1}),
+            "UnfreezeBalanceV2Contract.resource must be BANDWIDTH, ENERGY or TRON_POWER",
+        ),
+        (
+            _raw("UnfreezeBalanceV2Contract", {"resource": True}),
+            "UnfreezeBalanceV2Contract.resource must be BANDWIDTH, ENERGY or TRON_POWER",
+        ),
+        (
+            _raw("UnfreezeBalanceV2Contract", {"resource": "energy"}),
+            "UnfreezeBalanceV2Contract.resource must be BANDWIDTH, ENERGY or TRON_POWER",
+        ),
+        (_raw("VoteWitnessContract", {"votes": "x"}), "VoteWitnessContract.votes must be a list"),
+        (_raw("VoteWitnessContract", {"votes": b"x"}), "VoteWitnessContract.votes must be a list"),
+        (_raw("VoteWitnessContract", {"votes": {}}), "VoteWitnessContract.votes must be a list"),
+        (
+            _raw("VoteWitnessContract", {"votes": [1]}),
+            "VoteWitnessContract.votes entries must be objects",
+        ),
+        (
+            _raw("VoteWitnessContract", {"votes": [{"vote_count": 1, "witness": "41"}]}),
+            "VoteWitnessContract.votes keys the codec does not know: ['witness']",
+        ),
+        (
+            _raw("VoteWitnessContract", {"votes": [{"vote_count": "1"}]}),
+            "VoteWitnessContract.votes.vote_count must be an integer",
+        ),
+        (
+            _raw("WithdrawBalanceContract", {"owner_address": OWNER_HEX, "amount": 1}),
+            "WithdrawBalanceContract keys the codec does not know: ['amount']",
+        ),
+    ],
+)
+def test_refusals_name_the_field(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match="^" + re.escape(message)) as info:
+        txcodec.encode_raw(raw)
+    assert info.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    ("value", "hex_bytes"),
+    [
+        (0, ""),
+        (1, "1801"),
+        (127, "187f"),
+        (128, "188001"),
+        (300, "18ac02"),
+        (16383, "18ff7f"),
+        (16384, "18808001"),
+        ((1 << 63) - 1, "18" + "ff" * 8 + "7f"),
+        (-(1 << 63), "18" + "80" * 9 + "01"),
+    ],
+)
+def test_varints_at_their_boundaries(value: int, hex_bytes: str) -> None:
+    """The contract value is exactly the amount field: tag 0x18, then the varint."""
+    parameter = txcodec._encode_fields(
+        "TransferContract", txcodec.CONTRACTS["TransferContract"][1], {"amount": value}
+    )
+    assert parameter.hex() == hex_bytes
+
+
+def test_resource_codes_by_name_and_number() -> None:
+    def resource(value: object) -> bytes:
+        fields = txcodec.CONTRACTS["FreezeBalanceV2Contract"][1]
+        return txcodec._encode_fields("F", fields, {"resource": value})
+
+    assert [resource(name).hex() for name in ("BANDWIDTH", "ENERGY", "TRON_POWER")] == [
+        "",
+        "1801",
+        "1802",
+    ]
+    assert [resource(code).hex() for code in (0, 1, 2)] == ["", "1801", "1802"]
+
+
+def test_empty_contract_values_and_long_fields() -> None:
+    """An empty contract body still writes its Any; a 200-byte memo needs a 2-byte length."""
+    empty = txcodec.encode_raw({"contract": [{"type": "WithdrawBalanceContract", "parameter": {}}]})
+    assert empty.hex() == "5a04" + "080d" + "1200"
+    memo = txcodec.encode_raw({**E16_RAW, "data": "ab" * 200})
+    assert bytes.fromhex("52c801" + "ab" * 200) in memo
+    votes = txcodec.encode_raw(_raw("VoteWitnessContract", {"votes": [{}, {}]}))
+    assert bytes.fromhex("12001200") in votes  # empty Vote messages are kept
