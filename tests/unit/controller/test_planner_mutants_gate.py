@@ -139,6 +139,7 @@ def test_admit_holds_only_the_position_already_named() -> None:
     w1, w2 = rnd.works[P1.id], rnd.works[P2.id]
     assert gate.admit(rnd, Kind.DELEGATE, KEY, [w1, w2], "delegate") == [w1]
     assert [(n.code, n.position_ids) for n in rnd.waiting] == [("OperationInFlight", (P2.id,))]
+    assert rnd.waiting[0].message.startswith(f"delegate: delegate {other.txid} is recorded;")
     assert w1.progress == []
     assert w2.progress == [f"delegate {other.txid} is recorded"]
     # a vote names positions without blocking them
@@ -282,7 +283,9 @@ def test_held_back_stalls_with_the_decoded_reason_and_requeues_at_the_retry() ->
     assert gate.held_back(rnd, KEY, "b", works)
     message = f"delegate {last.txid} was rejected: CONTRACT_VALIDATE_ERROR: no"
     assert works[0].problems == [("Rejected", message)]
-    assert [(n.code, n.until_ms) for n in rnd.waiting] == [("Rejected", NOW + 299_000)]
+    assert [(n.code, n.until_ms, n.position_ids) for n in rnd.waiting] == [
+        ("Rejected", NOW + 299_000, (P1.id,))
+    ]
     assert rnd.waiting[0].message == f"{message}; retrying at {NOW + 299_000}"
     assert rnd.requeue == [300, 299]
     silent = round_of([rejected("r", NOW - 1000)])
