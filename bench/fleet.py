@@ -552,6 +552,7 @@ async def _steady_state(
         "node_requests_per_owner_per_resync": round(requests / owners / periods, 3),
         "node_requests_by_endpoint": _delta_by(before, after, "endpoint"),
         "reconciles": int(reconciles),
+        "node_requests_per_reconcile": round(requests / reconciles, 2) if reconciles else None,
         "reconciles_per_owner_per_resync": round(reconciles / owners / periods, 3),
         "controller_cpu_seconds": round(cpu, 2),
         "reconcile_seconds_mean": _mean_delta(before, after, "staking_reconcile_duration_seconds"),
