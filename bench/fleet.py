@@ -444,6 +444,7 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 "curve": curve,
             }
 
+            report["fleet"]["operations"] = await _operations_summary(stack.mongo_url)
             ready_owners = status["ready_owners"]
             print(f"checking the accounts of {len(ready_owners)} converged owners", flush=True)
             report["fleet"]["owners_checked_on_chain"] = len(ready_owners)
@@ -465,6 +466,34 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     path = common.write_report(args.out, "fleet.json", report)
     _print_summary(report, path)
     return 1 if failures else 0
+
+
+async def _operations_summary(mongo_url: str) -> dict[str, Any]:
+    """The controller's operations by kind and state, and the commonest errors of the
+    rejected and expired ones (what the report needs to explain extra transactions)."""
+
+    def read() -> dict[str, Any]:
+        client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+            mongo_url, serverSelectionTimeoutMS=5000
+        )
+        try:
+            operations = client[DATABASE]["staking_operations"]
+            states: Counter[str] = Counter()
+            errors: Counter[str] = Counter()
+            for doc in operations.find({}, {"_id": 0, "kind": 1, "state": 1, "error": 1}):
+                states[f"{doc.get('kind')}:{doc.get('state')}"] += 1
+                if doc.get("state") in ("rejected", "expired"):
+                    errors[f"{doc.get('kind')}: {str(doc.get('error'))[:160]}"] += 1
+            return {
+                "by_kind_and_state": dict(sorted(states.items())),
+                "rejected_or_expired_errors": [
+                    {"error": error, "count": n} for error, n in errors.most_common(8)
+                ],
+            }
+        finally:
+            client.close()
+
+    return await anyio.to_thread.run_sync(read)
 
 
 def _mean_delta(before: dict[str, float], after: dict[str, float], histogram: str) -> float | None:
