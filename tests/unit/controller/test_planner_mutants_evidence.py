@@ -427,6 +427,7 @@ def test_charge_uses_the_known_fee_else_the_bandwidth() -> None:
     size = 254 + 8
     # included above the head with a fee: exactly that fee
     assert charged(7, staked=10**6, free=10**6) == (10 * SUN - 7, 10**6, 10**6)
+    assert charged(1, staked=10**6, free=10**6) == (10 * SUN - 1, 10**6, 10**6)
     # included without a fee: it used staked bandwidth if that covered it, else free
     assert charged(0, staked=size, free=500) == (10 * SUN, 0, 500)
     assert charged(0, staked=size - 1, free=500) == (10 * SUN, size - 1, 500 - size)
