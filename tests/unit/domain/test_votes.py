@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,4 +159,72 @@ def test_account_votes_never_exceed_tron_power(
     assert votes.by_witness(account.votes) == votes.add(
         *(votes.by_witness(v) for v in account.per_position.values()),
         votes.by_witness(account.unmanaged),
+    )
+
+
+def test_apportion_edges() -> None:
+    assert votes.apportion({"a": 1}, 5) == {"a": 5}  # one weight of 1 takes every seat
+    assert votes.apportion({"a": 1, "b": 0}, 0) == {"a": 0, "b": 0}
+    with pytest.raises(ValueError, match=r"^seats must not be negative$"):
+        votes.apportion({"a": 1}, -1)
+
+
+def test_thirty_managed_witnesses_fit_and_thirty_one_do_not() -> None:
+    thirty = {pid(f"p{i}"): (wv(w, 1),) for i, w in enumerate(WITNESSES[:30])}
+    account = votes.allocate_account_votes(thirty, {}, 1000)
+    assert account.refused is None
+    assert len(account.votes) == 30
+    refused = votes.allocate_account_votes(
+        {**thirty, pid("x"): (wv(WITNESSES[30], 1),)}, {W1: 3}, 1000
+    )
+    assert refused.refused == (
+        "the positions name 31 witnesses; an account can vote for at most 30"
+    )
+    assert (refused.votes, refused.per_position, refused.unmanaged) == ((), {}, ())
+    assert refused.warnings == ()
+
+
+def test_unmanaged_counts_of_zero_and_one() -> None:
+    a = pid("a")
+    # a zero unmanaged count is no vote at all: nothing to drop, no warning
+    over = votes.allocate_account_votes({a: (wv(W1, 100),)}, {W2: 0}, 50)
+    assert over.warnings == (VoteWarning.MANAGED_SCALED_DOWN,)
+    assert over.votes == (wv(W1, 50),)
+    # a single unmanaged vote is kept
+    kept = votes.allocate_account_votes({a: (wv(W1, 10),)}, {W2: 1}, 100)
+    assert kept.unmanaged == (wv(W2, 1),)
+    assert kept.votes == (wv(W1, 10), wv(W2, 1))
+
+
+def test_exactly_enough_tron_power_changes_nothing() -> None:
+    a = pid("a")
+    managed_only = votes.allocate_account_votes({a: (wv(W1, 60), wv(W2, 40))}, {}, 100)
+    assert managed_only.warnings == ()
+    both = votes.allocate_account_votes({a: (wv(W1, 100),)}, {W2: 50}, 150)
+    assert both.warnings == ()
+    assert both.votes == (wv(W1, 100), wv(W2, 50))
+
+
+def test_no_tron_power_leaves_no_votes() -> None:
+    a = pid("a")
+    for limit in (0, -5):
+        account = votes.allocate_account_votes({a: (wv(W1, 3), wv(W2, 1))}, {W3: 2}, limit)
+        assert account.votes == ()
+        assert account.per_position == {a: ()}
+        assert account.warnings == (
+            VoteWarning.MANAGED_SCALED_DOWN,
+            VoteWarning.UNMANAGED_DROPPED,
+        )
+
+
+def test_rescaling_at_the_edges() -> None:
+    # Tron power exactly covering the votes keeps them as they are, even where the double
+    # arithmetic of a rescale would lose a vote (1/49 × 49 TRX → 0.99999…).
+    before = (wv(W1, 1), wv(W2, 48))
+    assert votes.predict_unfreeze_rescale(before, 49 * SUN) == before
+    assert votes.predict_unfreeze_rescale(before, 49 * SUN - 1) == (wv(W2, 47),)
+    # counts of exactly one survive a rescale
+    assert votes.predict_unfreeze_rescale((wv(W1, 2), wv(W2, 2)), 2 * SUN) == (
+        wv(W1, 1),
+        wv(W2, 1),
     )
