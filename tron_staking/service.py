@@ -46,7 +46,7 @@ from tron_staking.observability.metrics import Metrics
 from tron_staking.settings import Settings
 from tron_staking.signer import kek
 from tron_staking.signer.keystore import Keystore
-from tron_staking.signer.ports import Signer
+from tron_staking.signer.ports import KeyCheck, KeyState, Signer
 from tron_staking.store.client import MongoStore
 from tron_staking.store.clock import WallClock
 
@@ -67,6 +67,9 @@ class NoKeySigner:
 
     async def has_key(self, owner: Address) -> bool:
         return False
+
+    async def check_key(self, owner: Address) -> KeyCheck:
+        return KeyCheck(KeyState.MISSING, f"no signing key is stored for {owner} (no KEK)")
 
     async def sign(self, owner: Address, txid: TxId) -> str:
         raise SigningKeyMissingError(f"no signing key is stored for {owner} (no KEK configured)")
@@ -210,6 +213,7 @@ def _controller(
         operations=store.operations,
         transitions=store.transitions,
         leases=store.leases,
+        journal=store.journal,
         delegations=store.delegations,
         votes=store.votes,
         rewards=store.rewards,

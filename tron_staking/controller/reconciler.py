@@ -4,16 +4,20 @@ workers (and directly by tests).
 ``Reconciler.reconcile(owner)``:
 
 1. takes the owner's lease (skips the owner when another replica holds it);
-2. loads the owner's positions and its recent operations;
+2. loads the owner's positions and its operations (recent ones, and any whose effect is not
+   yet recorded on its positions, whatever its age);
 3. observes the owner on the chain head;
 4. advances the sent operations (:mod:`~tron_staking.controller.inflight`);
 5. plans (``planner.plan``), reading the solid state and planning again when the plan asks
    for a confirmation of drift;
 6. applies each position update (``planner.apply_update``) and persists each position in one
-   compare-and-set write under the lease, with its next reconcile time, then appends its
-   transitions to ``state_transitions``; an owner without a signing key gets
-   ``Stalled``/``NoSigningKey`` on the positions the plan wanted to act for, and nothing is
-   sent;
+   compare-and-set write under the lease, with its next reconcile time, in the same
+   transaction as the entries it appends to ``state_transitions`` (both or neither), then
+   clears the pending mark of the operations whose effect is now stored on their positions;
+   an owner without a signing key gets
+   ``Stalled``/``NoSigningKey`` on the positions the plan wanted to act for, and an owner
+   whose stored key does not decrypt (another KEK, altered) ``Stalled``/``SigningKeyUnusable``;
+   either way nothing is sent;
 7. hands the plan's actions to the executor, in order (only when every position was
    persisted: a concurrent spec change makes the reconcile a conflict, decided again at
    once);
@@ -59,8 +63,14 @@ from tron_staking.errors import (
     TransientError,
     VersionConflictError,
 )
-from tron_staking.signer.ports import Signer
-from tron_staking.store.ports import Clock, LeaseStore, TransitionLog, VersionedStore
+from tron_staking.signer.ports import KeyCheck, KeyState, Signer
+from tron_staking.store.ports import (
+    Clock,
+    LeaseStore,
+    PositionJournal,
+    TransitionLog,
+    VersionedStore,
+)
 from tron_staking.store.records import Lease
 
 _log = structlog.get_logger(__name__)
@@ -68,6 +78,9 @@ _log = structlog.get_logger(__name__)
 CONFLICT_RETRY_S = 1.0
 """Look again this soon after a conflict (a concurrent spec change, a lease held elsewhere)."""
 
+
+UNUSABLE_KEY = "SigningKeyUnusable"
+"""The ``Stalled`` reason of positions whose owner's stored key does not decrypt or sign."""
 
 _DELEGATION_KINDS = (StakingOperationType.DELEGATE, StakingOperationType.UNDELEGATE)
 
@@ -107,6 +120,7 @@ class Stores:
     operations: VersionedStore
     transitions: TransitionLog
     leases: LeaseStore
+    journal: PositionJournal
     delegations: VersionedStore | None = None
     votes: VersionedStore | None = None
     rewards: VersionedStore | None = None
@@ -213,8 +227,14 @@ class Reconciler:
         receivers = receivers_of(positions, await self._receivers_in_flight(owner))
         observed = await self._chain.observe(owner, receivers)
         at = self._clock.now()
-        may_send = await self._signer.has_key(owner)
-        loaded = await self._operations.load(owner, observed.head_block_time_ms)
+        key = await self._signer.check_key(owner)
+        may_send = key.usable
+        if key.state is KeyState.UNUSABLE:
+            _log.warning(
+                "signing key unusable", owner=owner, reason=UNUSABLE_KEY, error=key.message
+            )
+        marked = await self._operations.load_marked(owner, observed.head_block_time_ms)
+        loaded = marked.operations
         advanced = await self._executor.advance(loaded, observed, lease, at=at, may_send=may_send)
         plan = await plan_confirmed(
             self._chain,
@@ -226,8 +246,11 @@ class Reconciler:
             claim_requested=await self._ledger.claim_requested(owner),
         )
         requeue_s = float(plan.requeue_after_s)
-        stalled = {} if may_send else _no_key_stall(plan)
+        stalled = {} if may_send else _key_stall(plan, key)
         stored = await self._persist(positions, plan, stalled, lease, at, requeue_s)
+        await self._operations.settle(
+            advanced.operations, marked.pending, stored, observed.solid_block_time_ms, lease
+        )
         events = list(advanced.events)
         if may_send and plan.actions:
             execution = await self._executor.execute(owner, plan.actions, lease, at=at)
@@ -258,8 +281,9 @@ class Reconciler:
         at: dt.datetime,
         requeue_s: float,
     ) -> list[Position]:
-        """Apply the plan to each position and write it (compare-and-set, fenced), then its
-        transitions. Raises VersionConflictError when a position changed since it was read."""
+        """Apply the plan to each position and write it (compare-and-set, fenced) with its
+        transitions, in one transaction per position. Raises VersionConflictError when a
+        position changed since it was read."""
         stored: list[Position] = []
         for position in positions:
             current = position
@@ -271,11 +295,8 @@ class Reconciler:
                 current = current.with_conditions((stalled[position.id],), at=at)
             due = None if current.terminal else at + dt.timedelta(seconds=requeue_s)
             current = current.with_next_reconcile_at(due)
-            stored.append(await self._write(position, current, lease))
+            stored.append(await self._write(position, current, lease, records))
             for record in records:
-                await self._stores.transitions.append(
-                    position.id, dict(record.for_storage()), lease=lease
-                )
                 _log.info(
                     "position transition",
                     position_id=position.id,
@@ -286,9 +307,21 @@ class Reconciler:
                 )
         return stored
 
-    async def _write(self, before: Position, after: Position, lease: Lease) -> Position:
-        raw = await self._stores.positions.replace(
-            before.id, before.version, dict(after.for_storage()), lease=lease
+    async def _write(
+        self,
+        before: Position,
+        after: Position,
+        lease: Lease,
+        records: Sequence[TransitionRecord] = (),
+    ) -> Position:
+        """Write ``after`` over ``before`` (compare-and-set, fenced) and append ``records`` to
+        its transitions, in one transaction: both land or neither does."""
+        raw, _ = await self._stores.journal.replace_with_transitions(
+            before.id,
+            before.version,
+            dict(after.for_storage()),
+            [dict(record.for_storage()) for record in records],
+            lease=lease,
         )
         return Position.from_storage(cast(RawPosition, raw))
 
@@ -375,12 +408,20 @@ def receivers_of(positions: Sequence[Position], in_flight: Sequence[Address] = (
     return sorted(wanted | held | set(in_flight))
 
 
-def _no_key_stall(plan: planner.Plan) -> dict[PositionId, ConditionUpdate]:
-    """``Stalled``/``NoSigningKey`` for every position an action of ``plan`` names."""
-    message = (
-        f"no signing key is stored for {plan.owner}: import it with `tron-staking keys import`"
-    )
-    condition = ConditionUpdate.true(ConditionType.STALLED, "NoSigningKey", message)
+def _key_stall(plan: planner.Plan, key: KeyCheck) -> dict[PositionId, ConditionUpdate]:
+    """``Stalled``/``NoSigningKey`` (or ``SigningKeyUnusable``, with why) for every position
+    an action of ``plan`` names."""
+    if key.state is KeyState.UNUSABLE:
+        condition = ConditionUpdate.true(
+            ConditionType.STALLED,
+            UNUSABLE_KEY,
+            f"{key.message}; nothing is sent until the key can be decrypted",
+        )
+    else:
+        message = (
+            f"no signing key is stored for {plan.owner}: import it with `tron-staking keys import`"
+        )
+        condition = ConditionUpdate.true(ConditionType.STALLED, "NoSigningKey", message)
     return {pid: condition for action in plan.actions for pid in action.position_ids}
 
 

@@ -23,7 +23,7 @@ from tron_staking.errors import (
 )
 from tron_staking.signer import sealing, secp256k1
 from tron_staking.signer.kek import Kek
-from tron_staking.signer.ports import KeyVault
+from tron_staking.signer.ports import KeyCheck, KeyState, KeyVault
 
 _TXID = re.compile(r"[0-9a-fA-F]{64}")
 _SELF_CHECK_DIGEST = bytes(32)
@@ -64,6 +64,22 @@ class Keystore:
     async def has_key(self, owner: Address) -> bool:
         """True when a key for ``owner`` is stored; the key is not decrypted to answer."""
         return await self._vault.get(owner) is not None
+
+    async def check_key(self, owner: Address) -> KeyCheck:
+        """Whether ``owner``'s stored key decrypts under the configured KEK and controls
+        ``owner`` (the plaintext is dropped at once); the message says why not."""
+        raw = await self._vault.get(owner)
+        if raw is None:
+            return KeyCheck(KeyState.MISSING, f"no signing key is stored for {owner}")
+        try:
+            private_key = sealing.unseal(raw, self._kek)
+        except SigningKeyUnreadableError as exc:
+            return KeyCheck(KeyState.UNUSABLE, str(exc))
+        if secp256k1.address_of(private_key) != owner:
+            return KeyCheck(
+                KeyState.UNUSABLE, f"the key stored for {owner} controls another address"
+            )
+        return KeyCheck(KeyState.USABLE)
 
     async def sign(self, owner: Address, txid: TxId) -> str:
         """The 130-hex-digit recoverable signature of ``txid`` by ``owner``'s key.

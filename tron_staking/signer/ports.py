@@ -8,7 +8,9 @@ object with the same methods.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import enum
 from typing import Protocol, TypedDict
 
 from tron_staking.domain.addresses import Address
@@ -33,6 +35,31 @@ class Signer(Protocol):
     async def has_key(self, owner: Address) -> bool:
         """True when a key for ``owner`` is stored (it is not decrypted to answer)."""
         ...
+
+    async def check_key(self, owner: Address) -> KeyCheck:
+        """Whether ``owner``'s key is stored and usable: it is decrypted (and dropped) to
+        answer, so a key sealed under another KEK or altered is reported before anything is
+        built. The answer never contains key material."""
+        ...
+
+
+class KeyState(enum.StrEnum):
+    USABLE = "usable"
+    MISSING = "missing"
+    UNUSABLE = "unusable"
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyCheck:
+    """What :meth:`Signer.check_key` found; ``message`` says why a key cannot sign (it names
+    the address and KEK fingerprints only)."""
+
+    state: KeyState
+    message: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return self.state is KeyState.USABLE
 
 
 class RawSigningKey(TypedDict):

@@ -24,6 +24,7 @@ from tron_staking.store import indexes, names, translate
 from tron_staking.store.documents import VersionedRepository
 from tron_staking.store.fencing import LeaseFence
 from tron_staking.store.idempotency import MongoIdempotencyStore
+from tron_staking.store.journal import MongoPositionJournal
 from tron_staking.store.leases import MongoLeaseStore
 from tron_staking.store.ports import Clock
 from tron_staking.store.records import Document
@@ -66,6 +67,9 @@ class MongoStore:
         self.delegations = VersionedRepository(db[names.RESOURCE_DELEGATIONS], fence)
         self.votes = VersionedRepository(db[names.VOTING_HISTORY], fence)
         self.transitions = MongoTransitionLog(db[names.STATE_TRANSITIONS], clock, fence)
+        self.journal = MongoPositionJournal(
+            db[names.STAKING_RECORDS], db[names.STATE_TRANSITIONS], clock, fence
+        )
         self.leases = MongoLeaseStore(db[names.CONTROLLER_LEASES], clock)
         self.idempotency = MongoIdempotencyStore(db[names.IDEMPOTENCY_KEYS], clock)
         self.signing_keys = MongoSigningKeyStore(db[names.SIGNING_KEYS])

@@ -109,7 +109,7 @@ def _after(sort: Sequence[tuple[str, int]], values: Sequence[Any]) -> dict[str, 
     return {"$or": branches}
 
 
-def _stamped(document: Mapping[str, Any], lease: Lease | None) -> Document:
+def stamped(document: Mapping[str, Any], lease: Lease | None) -> Document:
     """``document`` without ``_id``; written under ``lease``, its ``fencing_token`` is the
     lease's (whatever token the caller's copy carried)."""
     stored = {key: value for key, value in document.items() if key != "_id"}
@@ -138,7 +138,7 @@ class VersionedRepository:
         """
         if not isinstance(document.get("id"), str) or not document["id"]:
             raise ValueError("a document needs a non-empty string 'id'")
-        stored = _stamped(document, lease)
+        stored = stamped(document, lease)
         stored["version"] = 1
 
         async def statement(session: AsyncClientSession | None) -> None:
@@ -229,7 +229,7 @@ class VersionedRepository:
 
         updated = await fencing.write(self._fence, lease, f"update {self._name}", statement)
         if updated is None:
-            raise await self._miss(id_, expected_version, lease)
+            raise await self.miss(id_, expected_version, lease)
         return updated
 
     async def replace(
@@ -249,7 +249,7 @@ class VersionedRepository:
         """
         if document.get("id", id_) != id_:
             raise ValueError(f"replace must keep id {id_!r}")
-        stored = _stamped(document, lease)
+        stored = stamped(document, lease)
         stored["id"] = id_
         stored["version"] = expected_version + 1
         filter_: dict[str, Any] = {"id": id_, "version": expected_version}
@@ -267,10 +267,10 @@ class VersionedRepository:
 
         replaced = await fencing.write(self._fence, lease, f"replace in {self._name}", statement)
         if replaced is None:
-            raise await self._miss(id_, expected_version, lease)
+            raise await self.miss(id_, expected_version, lease)
         return stored
 
-    async def _miss(
+    async def miss(
         self, id_: str, expected_version: int, lease: Lease | None
     ) -> NotFoundError | VersionConflictError | LeaseLostError:
         """Why a compare-and-set matched nothing: absent, another version, a newer lease."""

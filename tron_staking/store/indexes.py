@@ -11,6 +11,8 @@ address, one idempotency record per (key, subject), at most one operation per ``
 (operations without a txid yet — missing or null — are not indexed), and at most one
 non-final operation per ``intent_key`` (the store's guard against a second transaction for
 one intent; final operations are not indexed, so a proven-expired intent can be retried).
+Operations whose effect is pending (``effect_pending``) are indexed by owner apart, so the
+controller loads them at any age without scanning an owner's whole history.
 """
 
 from __future__ import annotations
@@ -119,6 +121,12 @@ INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
             partial_filter={"state": {"$in": _IN_FLIGHT_STATES}},
         ),
         IndexSpec("owner_state", (("owner", 1), ("state", 1))),
+        # The operations whose effect is not yet recorded on their positions, at any age.
+        IndexSpec(
+            "owner_effect_pending",
+            (("owner", 1), ("created_at", 1)),
+            partial_filter={"effect_pending": True},
+        ),
     ),
     names.STATE_TRANSITIONS: (
         IndexSpec("position_seq_unique", (("position_id", 1), ("seq", 1)), unique=True),

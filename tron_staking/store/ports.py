@@ -79,6 +79,20 @@ class TransitionLog(Protocol):
     ) -> list[Document]: ...
 
 
+class PositionJournal(Protocol):
+    """A position's compare-and-set write and the transitions it records, both or neither."""
+
+    async def replace_with_transitions(
+        self,
+        id_: str,
+        expected_version: int,
+        document: Mapping[str, Any],
+        entries: Sequence[Mapping[str, Any]],
+        *,
+        lease: Lease,
+    ) -> tuple[Document, list[Document]]: ...
+
+
 class LeaseStore(Protocol):
     """Per-owner leases with fencing tokens (see :class:`~tron_staking.store.records.Lease`)."""
 

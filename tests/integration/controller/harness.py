@@ -61,6 +61,7 @@ def stores_of(store: MongoStore) -> Stores:
         operations=store.operations,
         transitions=store.transitions,
         leases=store.leases,
+        journal=store.journal,
         delegations=store.delegations,
         votes=store.votes,
         rewards=store.rewards,
