@@ -210,7 +210,9 @@ def scale_section(result: dict[str, Any] | None) -> list[str]:
         params = ", ".join(f"{k}={v}" for k, v in row["params"].items() if k != "owner")
         if "owner" in row["params"]:
             params = "owner=…, " + params
-        if "timed_out_s" in row:
+        if "skipped" in row:
+            lines.append(f"| {params} | – | skipped: {row['skipped']} | | |")
+        elif "timed_out_s" in row:
             lines.append(f"| {params} | – | timed out ({row['timed_out_s']} s) | | |")
         elif "total_ms" in row:
             lines.append(
