@@ -60,11 +60,17 @@ def machine_line(info: dict[str, Any]) -> str:
 
 
 def load(results: Path) -> dict[str, dict[str, Any] | None]:
-    """Each benchmark's result (the full run's, else the quick one's), or None."""
+    """Each benchmark's result (the full run's, else the quick one's, also from
+    ``results/quick/`` where ``make bench-quick`` writes), or None."""
     found: dict[str, dict[str, Any] | None] = {}
     for name in BENCHMARKS:
         found[name] = None
-        for candidate in (f"{name}.json", f"{name}-quick.json"):
+        for candidate in (
+            f"{name}.json",
+            f"{name}-quick.json",
+            f"quick/{name}.json",
+            f"quick/{name}-quick.json",
+        ):
             path = results / candidate
             if path.exists():
                 found[name] = json.loads(path.read_text())
