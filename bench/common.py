@@ -33,13 +33,14 @@ class BenchError(Exception):
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """The ``q``-th percentile (0-100) by linear interpolation; None for no values."""
+    """The ``q``-th percentile (0-100) by linear interpolation, to 3 decimals; None for no
+    values."""
     if not values:
         return None
     ordered = sorted(values)
     rank = (len(ordered) - 1) * q / 100
     low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (rank - low), 3)
 
 
 def summary(values: Sequence[float]) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def summary(values: Sequence[float]) -> dict[str, Any]:
         "p50": percentile(values, 50),
         "p95": percentile(values, 95),
         "max": max(values) if values else None,
-        "mean": (sum(values) / len(values)) if values else None,
+        "mean": round(sum(values) / len(values), 3) if values else None,
     }
 
 
