@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 
 from tests.integration.controller import harness, processes
 from tests.support import devnet as devnet_support
@@ -43,13 +44,16 @@ SUN = 1_000_000
 BLOCK_INTERVAL_MS = 300
 SOLID_LAG = 6
 """Short, so that finality (Ready) comes 2 s after inclusion; reorgs of up to 5 blocks fit."""
-LEASE_TTL_S = 2.0
+LEASE_TTL_S = 5.0
+"""Short, so that a crashed process's owners are taken over soon; long enough that a reconcile
+on a loaded 2-core machine does not outlive its own lease."""
 UNMANAGED_SUN = 7 * SUN
 """Every owner also holds this much BANDWIDTH frozen outside the controller."""
 NEVER_CLAIM_SUN = 10**15
 """``STAKING_MIN_CLAIM_SUN`` for processes that must not plan reward claims."""
 DEVNET_FAULT_SEED = 12
 STOP_TIMEOUT_S = 30.0
+READY_TIMEOUT_S = 180.0
 
 
 @dataclasses.dataclass
@@ -165,6 +169,20 @@ class ChaosEnv:
         )
         self._serves.append(process)
         return process
+
+    @staticmethod
+    async def wait_ready(process: processes.ServeProcess) -> None:
+        """``/health/ready`` answers 200 (a longer wait than the tests' on a loaded machine)."""
+        with anyio.fail_after(READY_TIMEOUT_S):
+            while True:
+                if process.process.poll() is not None:
+                    raise RuntimeError(f"serve exited while starting; see {process.log}")
+                try:
+                    if (await process.get("/health/ready")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await anyio.sleep(0.3)
 
     @staticmethod
     async def stop(process: processes.ServeProcess) -> None:
