@@ -222,7 +222,7 @@ def serve(
     step of the transaction pipeline; see tron_staking.controller.chaos."""
     config = _load_settings()
     try:
-        crash = chaos.Chaos.parse(os.environ.get("STAKING_CHAOS_CRASH_AT"))
+        crash = chaos.Chaos.parse(config.controller.chaos_crash_at)
     except ConfigurationError as exc:
         raise _fail(str(exc), 2) from None
     known_secrets = logging.secret_values(config)

@@ -341,6 +341,15 @@ class ChainSettings(_Group):
     )
 
 
+ChaosStep = Literal["after_record", "after_sign", "after_broadcast", "after_include"]
+"""The steps of the transaction pipeline ``STAKING_CHAOS_CRASH_AT`` may name (the values of
+``controller.chaos.CrashPoint``)."""
+
+
+def _step_name(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def _default_replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
@@ -368,6 +377,11 @@ class ControllerSettings(_Group):
     replica_id: Word = Field(
         default_factory=_default_replica_id, validation_alias=AliasChoices("STAKING_REPLICA_ID")
     )
+    chaos_crash_at: Annotated[ChaosStep | None, BeforeValidator(_step_name)] = Field(
+        default=None, validation_alias=AliasChoices("STAKING_CHAOS_CRASH_AT")
+    )
+    """Chaos testing only, off by default: ``serve`` exits at once the first time the
+    pipeline reaches this step (see ``tron_staking.controller.chaos``). Never in production."""
 
 
 class AuthSettings(_Group):
