@@ -439,3 +439,54 @@ def test_charge_uses_the_known_fee_else_the_bandwidth() -> None:
         size - 1,
     )
     assert charged(None, staked=size, free=0) == (10 * SUN, 0, 0)
+
+
+def test_vote_transitions_carry_their_operation_reason_and_chain_time() -> None:
+    voting = position("v", spec(100, votes={W1: 1}), state=State.VOTING, votes_cast=(wv(W1, 100),))
+    frozen = position("f", spec(100, votes={W2: 1}), state=State.FROZEN, created_minute=1)
+    op = operation(
+        "vote",
+        Kind.VOTE,
+        [],
+        vote_params((W2, 100)),
+        position_votes={voting.id: (), frozen.id: (wv(W2, 100),)},
+    )
+    rnd = round_of([voting, frozen], [op])
+    evidence.apply_landed(rnd)
+    for p in (voting, frozen):
+        (t,) = rnd.works[p.id].transitions
+        assert (t.txid, t.block, t.operation_id) == (op.txid, HEAD - 1, op.id)
+        assert t.reason == f"vote {op.txid} included in block {HEAD - 1}"
+        assert t.facts.chain_time_ms == NOW
+
+
+def test_a_vote_landing_before_the_freeze_stays_the_positions_own() -> None:
+    named = position("n", spec(100, votes={W1: 1}))
+    unnamed = position("u", spec(100, votes={W2: 1}), created_minute=1)
+    vote = operation(
+        "vote",
+        Kind.VOTE,
+        [unnamed],
+        vote_params((W1, 100)),
+        position_votes={named.id: (wv(W1, 100),)},
+    )
+    rnd = round_of([named, unnamed], [vote])
+    evidence.apply_landed(rnd)
+    n, u = rnd.works[named.id], rnd.works[unnamed.id]
+    assert (n.state, n.votes_cast, n.transitions, n.applied) == (
+        State.PENDING,
+        (wv(W1, 100),),
+        [],
+        [vote.id],
+    )
+    assert (u.state, u.votes_cast, u.applied) == (State.PENDING, (), [vote.id])
+    assert rnd.warnings == []
+    # its freeze then lands: frozen, and voting at once with those votes
+    freeze = operation("f", Kind.FREEZE, [named], {}, block=HEAD)
+    landed = dataclasses.replace(named, votes_cast=(wv(W1, 100),), applied_operations=(vote.id,))
+    rnd = round_of([landed], [vote, freeze])
+    evidence.apply_landed(rnd)
+    first, second = rnd.works[named.id].transitions
+    assert (first.to_state, second.to_state) == (State.FROZEN, State.VOTING)
+    assert second.reason == "its votes landed before its freeze"
+    assert (first.facts.chain_time_ms, second.facts.chain_time_ms) == (NOW, NOW)
