@@ -42,10 +42,13 @@ _KEPT_BY_STORE = frozenset({"id", "version", "fencing_token"})
 
 @dataclasses.dataclass(frozen=True)
 class TxEvent:
-    """One transaction outcome for ``staking_transactions_total{kind,result}``."""
+    """One transaction outcome for ``staking_transactions_total{kind,result}``;
+    ``duration_s`` (an inclusion only): seconds from recording to the inclusion being seen,
+    for ``staking_operation_duration_seconds{kind}``."""
 
     kind: str
     result: str
+    duration_s: float | None = None
 
 
 class OperationLog:
@@ -182,4 +185,7 @@ def events_of(before: Operation | None, after: Operation) -> Sequence[TxEvent]:
     """The state reached, when it changed (or the operation is new)."""
     if before is not None and before.state is after.state:
         return ()
-    return (TxEvent(after.kind.value, after.state.value),)
+    duration_s = None
+    if after.state is OperationState.INCLUDED and (before is None or not before.state.landed):
+        duration_s = max(0.0, (after.updated_at - after.created_at).total_seconds())
+    return (TxEvent(after.kind.value, after.state.value, duration_s),)

@@ -47,6 +47,7 @@ from tron_staking.controller.oplog import OperationLog, TxEvent
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.conditions import ConditionUpdate
 from tron_staking.domain.enums import (
+    ConditionStatus,
     ConditionType,
     OperationState,
     StakingOperationType,
@@ -110,6 +111,9 @@ class ReconcileResult:
     head_lag_blocks: int | None = None
     positions: dict[str, int] = dataclasses.field(default_factory=dict)
     message: str = ""
+    convergence_s: tuple[float, ...] = ()
+    """For each position that turned Ready for its spec generation in this reconcile: chain
+    seconds from the generation's declaration to the head block that saw it Ready."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,6 +274,7 @@ class Reconciler:
             drift_findings=len(plan.drift),
             head_lag_blocks=observed.head_block_number - observed.solid_block_number,
             positions=_count_states(stored),
+            convergence_s=_convergences(positions, stored, observed.head_block_time_ms),
         )
 
     async def _persist(
@@ -423,6 +428,36 @@ def _key_stall(plan: planner.Plan, key: KeyCheck) -> dict[PositionId, ConditionU
         )
         condition = ConditionUpdate.true(ConditionType.STALLED, "NoSigningKey", message)
     return {pid: condition for action in plan.actions for pid in action.position_ids}
+
+
+def _convergences(
+    before: Sequence[Position], after: Sequence[Position], head_time_ms: int
+) -> tuple[float, ...]:
+    """Seconds to Ready of each position of ``after`` that became Ready for its current
+    generation (once per generation): from its declaration (``created_at``) for the first
+    generation, from when Ready last turned False for a later one, to ``head_time_ms``."""
+    previous = {position.id: position for position in before}
+    found: list[float] = []
+    for position in after:
+        old = previous.get(position.id)
+        if old is None or not _ready_for(position) or _ready_for(old):
+            continue
+        start = position.created_at
+        if position.generation > 1:
+            ready = old.condition(ConditionType.READY)
+            if ready is not None and ready.status is not ConditionStatus.TRUE:
+                start = ready.last_transition_time
+        found.append(max(0.0, head_time_ms / 1000 - start.timestamp()))
+    return tuple(found)
+
+
+def _ready_for(position: Position) -> bool:
+    ready = position.condition(ConditionType.READY)
+    return (
+        ready is not None
+        and ready.status is ConditionStatus.TRUE
+        and position.observed_generation == position.generation
+    )
 
 
 def _count_states(positions: Sequence[Position]) -> dict[str, int]:

@@ -11,7 +11,11 @@
 * a slow resync that queues every owner with an active position
   (``STAKING_RESYNC_INTERVAL_S``; also once at start-up): drift detection;
 * a listener for wake-ups on Redis pub/sub (the API publishes one on every spec change); with
-  no Redis the poller alone finds the work, a little later.
+  no Redis the poller alone finds the work, a little later;
+* a refresh of the store-wide figures (``staking_positions{state}``,
+  ``staking_active_records``, ``staking_total_trx_staked``) from the positions collection
+  every ``totals_interval_s``: every replica reports the same totals, whatever owners it
+  reconciled.
 
 The lease of each owner is taken, renewed and released by the reconciler, under this
 replica's id. The metrics are updated here — the loop wrapper — and nowhere in the business
@@ -50,6 +54,13 @@ _INCLUSION_COUNTERS = {
     StakingOperationType.CLAIM_REWARDS.value: "rewards_claimed_total",
 }
 
+SUN_PER_TRX = 1_000_000
+_STAKED_STATES = (
+    StakingStatusType.FROZEN.value,
+    StakingStatusType.VOTING.value,
+    StakingStatusType.DELEGATED.value,
+)
+
 _CHAIN_OUTCOMES = {"ok": "ok", "rate_limited": "transient", "unavailable": "transient"}
 """The transport's outcomes as the contract's labels; anything else (ambiguous) is an error."""
 
@@ -61,6 +72,7 @@ class RunnerSettings:
     workers: int = 4
     poll_interval_s: float = 1.0
     resync_interval_s: float = 300.0
+    totals_interval_s: float = 15.0
 
 
 class Runner:
@@ -85,7 +97,7 @@ class Runner:
         self._settings = settings or RunnerSettings()
         self.queue = WorkQueue()
         self._failures: dict[str, int] = {}
-        self._states: dict[str, dict[str, int]] = {}
+        self._totals_at: float | None = None
         self._working = 0
         self._chain_requests = chain_requests
         self._chain_counted: dict[tuple[str, str], int] = {}
@@ -120,6 +132,7 @@ class Runner:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._every, self._settings.poll_interval_s, self._queue_due)
                 tg.start_soon(self._every, self._settings.resync_interval_s, self._queue_active)
+                tg.start_soon(self._every, self._settings.totals_interval_s, self.refresh_totals)
                 if self._cache.enabled:
                     tg.start_soon(self._listen)
 
@@ -177,6 +190,44 @@ class Runner:
                 self.queue.done(owner)
             self._requeue(result)
             self._metrics.workqueue_depth.set(len(self.queue))
+            await self._refresh_totals_after_work()
+
+    async def reconcile_once(self, owner: Address) -> ReconcileResult:
+        """One reconcile of ``owner`` with its metrics, as a worker does it (not requeued)."""
+        return await self._reconcile(owner)
+
+    async def refresh_totals(self) -> None:
+        """Set the store-wide gauges from the positions collection: positions by state, those
+        not withdrawn, and the TRX staked by frozen, voting and delegated positions."""
+        for state in StakingStatusType:
+            count = await self._positions.count({"state": state.value})
+            self._metrics.positions.labels(state=state.value).set(count)
+        self._metrics.active_records.set(
+            await self._positions.count({"state": {"$ne": StakingStatusType.WITHDRAWN.value}})
+        )
+        staked_sun = 0
+        cursor: str | None = None
+        while True:
+            page = await self._positions.find(
+                {"state": {"$in": list(_STAKED_STATES)}}, limit=_PAGE, cursor=cursor
+            )
+            staked_sun += sum(int(raw["amount_sun"]) for raw in page.items)
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        self._metrics.total_trx_staked.set(staked_sun / SUN_PER_TRX)
+
+    async def _refresh_totals_after_work(self) -> None:
+        """:meth:`refresh_totals` after a reconcile, at most once per ``totals_interval_s``
+        (the periodic refresh covers a replica with no work)."""
+        now = time.monotonic()
+        if self._totals_at is not None and now - self._totals_at < self._settings.totals_interval_s:
+            return
+        self._totals_at = now
+        try:
+            await self.refresh_totals()
+        except TransientError as exc:
+            _log.warning("totals not refreshed", error=str(exc))
 
     async def _reconcile(self, owner: str) -> ReconcileResult:
         started = time.perf_counter()
@@ -212,6 +263,8 @@ class Runner:
         m.reconcile_duration_seconds.observe(duration_s)
         for event in result.events:
             m.transactions_total.labels(kind=event.kind, result=event.result).inc()
+            if event.duration_s is not None:
+                m.operation_duration_seconds.labels(kind=event.kind).observe(event.duration_s)
             counter = _INCLUSION_COUNTERS.get(event.kind)
             if counter is not None and event.result == "included":
                 getattr(m, counter).inc()
@@ -219,9 +272,8 @@ class Runner:
             m.drift_detected_total.inc(result.drift_findings)
         if result.head_lag_blocks is not None:
             m.chain_head_lag_blocks.set(result.head_lag_blocks)
-        if result.outcome in (Outcome.SUCCESS, Outcome.REQUEUE):
-            self._states[result.owner] = dict(result.positions)
-            self._publish_states()
+        for seconds in result.convergence_s:
+            m.position_convergence_seconds.observe(seconds)
         self._count_chain_requests()
 
     def _count_chain_requests(self) -> None:
@@ -236,14 +288,3 @@ class Runner:
                     added
                 )
             self._chain_counted[(endpoint, outcome)] = count
-
-    def _publish_states(self) -> None:
-        totals = {state.value: 0 for state in StakingStatusType}
-        for counts in self._states.values():
-            for state, count in counts.items():
-                totals[state] = totals.get(state, 0) + count
-        for state, count in totals.items():
-            self._metrics.positions.labels(state=state).set(count)
-        self._metrics.active_records.set(
-            sum(c for s, c in totals.items() if s != StakingStatusType.WITHDRAWN.value)
-        )
