@@ -50,6 +50,8 @@ class ApiServer:
     env: dict[str, str]
     ensure_indexes: bool = True
     """False for a server whose MongoDB is meant to be unreachable."""
+    watch_recorder: bool = True
+    """False to keep the server from touching MongoDB between requests."""
     port: int = dataclasses.field(default_factory=servers.free_port)
     logs: io.StringIO = dataclasses.field(default_factory=io.StringIO)
     startup: threading.Event = dataclasses.field(default_factory=threading.Event)
@@ -93,6 +95,7 @@ class ApiServer:
                 startup_finished=self.startup.is_set,
                 events_poll_interval_s=0.2,
                 heartbeat_s=1.0,
+                watch_recorder=self.watch_recorder,
             )
             self.app = app = app_module.create_app(deps)
             self._server = _Server(

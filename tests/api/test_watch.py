@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.api import harness
+from tron_staking.api.journal import Journal
 from tron_staking.domain import conditions
 from tron_staking.domain.conditions import ConditionUpdate
 from tron_staking.domain.enums import ConditionType
@@ -144,15 +145,18 @@ async def test_follow_a_declaration_to_ready_and_resume_missing_nothing(
     assert all(d["position_id"] == pid for _, _, d in seen)
     assert len({event_id for event_id, _, _ in seen}) == len(seen)
 
+    # The operation was seen recorded, then included: each state once, in order.
+    assert [state for op_id, state in operations] == ["recorded", "included"]
+
     resume_after = seen[1]
     resumed = await follow(client, url, {**auth, "Last-Event-ID": resume_after[0]}, ready)
+    assert by_kind(resumed) == by_kind(seen[2:])
     assert latest(resumed) == latest(seen)
-    assert by_kind(resumed)["transition"] == by_kind(seen[2:])["transition"]
 
     everything = await follow(
         client, P + "/events", auth, lambda events: ready(events), {"owner": owner}
     )
-    assert by_kind(everything)["transition"] == by_kind(seen)["transition"]
+    assert by_kind(everything) == by_kind(seen)
     assert latest(everything) == latest(seen)
 
 
@@ -186,3 +190,87 @@ async def test_malformed_last_event_id_is_422(
     response = await client.get(url, headers={**auth, "Last-Event-ID": "garbage!"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["header", "Last-Event-ID"]
+
+
+async def journaled(store: MongoStore, position_id: str, kind: str, **expected: Any) -> None:
+    """Wait until the API's recorder journaled a ``kind`` change whose data has ``expected``
+    (nobody is watching: the lifespan's recorder keeps the history)."""
+    with anyio.fail_after(FOLLOW_TIMEOUT_S):
+        while True:
+            for entry in await Journal(store).entries(position_id):
+                data = entry["data"]
+                if entry["kind"] == kind and all(data.get(k) == v for k, v in expected.items()):
+                    return
+            await anyio.sleep(0.05)
+
+
+async def test_resume_replays_every_change_made_while_away(
+    api: harness.ApiServer,
+    client: httpx.AsyncClient,
+    store: MongoStore,
+    auth: dict[str, str],
+    owner: str,
+) -> None:
+    created = await client.post(
+        P + "/positions",
+        json={"owner": owner, "resource": "ENERGY", "amount_sun": 5_000_000},
+        headers=auth,
+    )
+    pid = created.json()["id"]
+    url = f"{P}/positions/{pid}/events"
+    before = await follow(
+        client, url, auth, lambda events: {"transition", "condition"} <= {k for _, k, _ in events}
+    )
+    # Away: the operation goes recorded → broadcast → included, the conditions change twice.
+    now = dt.datetime.now(dt.UTC)
+    op_id = "op_0000000000000000000077"
+    await store.operations.insert(
+        {"id": op_id, "kind": "freeze", "owner": owner, "intent_key": f"freeze:{owner}:ENERGY",
+         "position_ids": [pid], "params": {}, "reason": "freeze", "txid": "ab" * 32,
+         "expiration_ms": 0, "state": "recorded", "block": None, "fee_sun": None,
+         "error": None, "created_at": now, "updated_at": now}
+    )  # fmt: skip
+    await journaled(store, pid, "operation", id=op_id, state="recorded")
+    steps: list[dict[str, Any]] = [
+        {"state": "broadcast"},
+        {"state": "included", "block": 9, "fee_sun": 0},
+    ]
+    for version, changes in enumerate(steps, start=1):
+        await store.operations.update(
+            op_id, version, {**changes, "updated_at": dt.datetime.now(dt.UTC)}
+        )
+        await journaled(store, pid, "operation", id=op_id, state=changes["state"])
+    for updates in (
+        (ConditionUpdate.true(ConditionType.PROGRESSING, "AwaitingFinality", "included"),),
+        (
+            ConditionUpdate.true(ConditionType.READY, "Ready", "final on chain"),
+            ConditionUpdate.false(ConditionType.PROGRESSING, "Converged", "nothing to do"),
+        ),
+    ):
+        position = Position.from_storage(await store.positions.get(pid))  # type: ignore[arg-type]
+        merged = position.with_conditions(updates, at=dt.datetime.now(dt.UTC))
+        await store.positions.update(
+            pid,
+            position.version,
+            {
+                "conditions": [c.for_storage() for c in merged.conditions],
+                "updated_at": merged.updated_at,
+            },
+        )
+        await journaled(
+            store, pid, "condition", type=updates[0].type.value, reason=updates[0].reason
+        )
+
+    resumed = await follow(client, url, {**auth, "Last-Event-ID": before[-1][0]}, ready)
+    operations = [(d["state"], d["block"]) for _, kind, d in resumed if kind == "operation"]
+    assert operations == [("recorded", None), ("broadcast", None), ("included", 9)]
+    progressing = [
+        (d["status"], d["reason"])
+        for _, kind, d in resumed
+        if kind == "condition" and d["type"] == "Progressing"
+    ]
+    assert progressing[-2:] == [("True", "AwaitingFinality"), ("False", "Converged")]
+    assert not any(kind == "transition" for _, kind, _ in resumed)  # none since: none replayed
+    replay = await follow(client, url, auth, ready)
+    assert by_kind(before + resumed) == by_kind(replay)
+    assert len({event_id for event_id, _, _ in before + resumed}) == len(before + resumed)

@@ -1,6 +1,7 @@
 """The app factory: ``create_app(deps) -> Starlette``.
 
-The app owns the rate limiter's connections, closed by its lifespan; the store, the cache and
+The app owns the rate limiter's connections, closed by its lifespan, and runs the watch
+journal's recorder (:mod:`~tron_staking.api.journal`) while it lives; the store, the cache and
 the chain client are the caller's; it marks itself started when the lifespan has run, which
 ``/health/ready`` reports. Every response, errors included, is counted in
 ``staking_requests_total{method,route,status}`` with the route's template (never an id or an
@@ -12,11 +13,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+import anyio
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tron_staking.api import problems
+from tron_staking.api import journal, problems
 from tron_staking.api.context import ApiContext
 from tron_staking.api.deps import ApiDependencies
 from tron_staking.api.routes import addresses, docs, health, operations, positions, watch
@@ -74,11 +76,18 @@ def create_app(deps: ApiDependencies) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        ctx.started = True
+        recorder = journal.Recorder(deps.store, deps.clock, deps.events_poll_interval_s)
         try:
-            yield
+            async with anyio.create_task_group() as tasks:
+                if deps.watch_recorder:
+                    tasks.start_soon(recorder.run)
+                ctx.started = True
+                try:
+                    yield
+                finally:
+                    ctx.started = False
+                    tasks.cancel_scope.cancel()
         finally:
-            ctx.started = False
             await ctx.limiter.aclose()
 
     app = Starlette(routes=route_list, lifespan=lifespan)

@@ -90,5 +90,9 @@ class ApiDependencies:
     """The composition root's own start-up (e.g. the controller loop started); ``/health/ready``
     also waits for the app's lifespan to have run."""
     events_poll_interval_s: float = 1.0
-    """How often a watch stream looks for new history (a wake-up also triggers a look)."""
+    """How often a watch stream looks for new history, and the watch journal's recorder for
+    changed positions and operations (:mod:`~tron_staking.api.journal`)."""
     heartbeat_s: float = 15.0
+    watch_recorder: bool = True
+    """Run the watch journal's recorder while the app lives (streams record what they see
+    either way); off only where a test needs the process idle between its requests."""

@@ -2,37 +2,38 @@
 changes and operation updates as server-sent events, oldest first from the stored history,
 then live.
 
-Each event's ``id`` is an opaque cursor: for every position in the stream, the last history
-``seq`` sent, the last condition change sent (its time in ms and type) and the last operation
-update sent (its ``updated_at`` in ms and id). A client that reconnects with ``Last-Event-ID``
-resumes right after the last event it saw and misses nothing that is stored: every later
-history entry, and the current state of every condition and operation that changed since
-(conditions and operations are stored as their current state, so a client that was away gets
-the latest one, not each intermediate one). ``event`` is ``transition``,
-``condition`` or ``operation``; ``data`` is the JSON of the matching resource plus
-``position_id``. New history is looked for every ``events_poll_interval_s``.
+Transitions come from the position's state history; condition changes and operation updates
+from its watch journal (:mod:`~tron_staking.api.journal`), which each look brings up to date
+first. Each event's ``id`` is an opaque cursor: for every position in the stream, the last
+history ``seq`` sent and the last journal ``seq`` sent. A client that reconnects with
+``Last-Event-ID`` resumes right after the last event it saw and gets every later entry of
+both, in the order they were stored: each intermediate condition and operation state, not only
+the latest. ``event`` is ``transition``, ``condition`` or ``operation``; ``data`` is the JSON
+of the matching resource plus ``position_id``. New history is looked for every
+``events_poll_interval_s``.
 """
 
 from __future__ import annotations
 
 import base64
+import collections
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import anyio
 
-from tron_staking.api import models, problems, views
+from tron_staking.api import problems, views
 from tron_staking.api.deps import ApiStore
-from tron_staking.domain.enums import ConditionType
+from tron_staking.api.journal import Journal, significant
 from tron_staking.domain.position import Position
+from tron_staking.store.ports import TransitionLog
 
-Cursor = dict[str, dict[str, Any]]
-"""position id → {"t": last seq, "c": last condition key, "o": [last operation ms, id]}."""
-MAX_OPERATIONS_PER_LOOK = 100
-_CONDITION_ORDER = {t.value: i for i, t in enumerate(ConditionType)}
+Cursor = dict[str, dict[str, int]]
+"""position id → {"t": last history seq sent, "j": last journal seq sent}."""
+_RANK = {"transition": 0, "condition": 1, "operation": 2}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,8 +53,8 @@ def _ms(at: dt.datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
-def _start() -> dict[str, Any]:
-    return {"t": 0, "c": 0, "o": [0, ""]}
+def _start() -> dict[str, int]:
+    return {"t": 0, "j": 0}
 
 
 def encode(cursor: Cursor) -> str:
@@ -65,18 +66,16 @@ def _int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _valid_mark(mark: object) -> bool:
-    if not isinstance(mark, dict) or set(mark) != {"t", "c", "o"}:
-        return False
-    operation = mark["o"]
-    return (
-        _int(mark["t"])
-        and _int(mark["c"])
-        and isinstance(operation, list)
-        and len(operation) == 2
-        and _int(operation[0])
-        and isinstance(operation[1], str)
-    )
+def _mark(raw: object) -> dict[str, int] | None:
+    """A position's cursor; one of the earlier form ``{"t", "c", "o"}`` (latest states only)
+    resumes its history and replays its journal from the start."""
+    if not isinstance(raw, dict):
+        return None
+    if set(raw) == {"t", "j"} and _int(raw["t"]) and _int(raw["j"]):
+        return {"t": raw["t"], "j": raw["j"]}
+    if set(raw) == {"t", "c", "o"} and _int(raw["t"]):
+        return {"t": raw["t"], "j": 0}
+    return None
 
 
 def decode(text: str | None) -> Cursor:
@@ -87,58 +86,46 @@ def decode(text: str | None) -> Cursor:
         raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode())
     except (ValueError, UnicodeDecodeError):
         raise problems.invalid("malformed Last-Event-ID", ["header", "Last-Event-ID"]) from None
-    if not isinstance(raw, dict) or not all(
-        isinstance(k, str) and _valid_mark(v) for k, v in raw.items()
-    ):
+    marks = {key: _mark(value) for key, value in raw.items()} if isinstance(raw, dict) else None
+    if marks is None or any(mark is None for mark in marks.values()):
         raise problems.invalid("malformed Last-Event-ID", ["header", "Last-Event-ID"])
-    return raw
-
-
-def _condition_events(position: Position, mark: dict[str, Any]) -> list[Event]:
-    found = []
-    for condition in position.conditions:
-        at_ms = _ms(condition.last_transition_time)
-        rank = _CONDITION_ORDER[condition.type.value]
-        key = at_ms * len(_CONDITION_ORDER) + rank
-        if key <= mark["c"]:
-            continue
-        data = views.dump(
-            models.ConditionOut(
-                type=condition.type.value,
-                status=condition.status.value,
-                reason=condition.reason,
-                message=condition.message,
-                last_transition_time=condition.last_transition_time,
-            )
-        )
-        found.append(Event("condition", position.id, (at_ms, 1), data, ("c", key)))
-    return found
+    return {key: mark for key, mark in marks.items() if mark is not None}
 
 
 async def _position_events(
-    store: ApiStore, position: Position, mark: dict[str, Any]
-) -> list[Event]:
+    journal: Journal, history_log: TransitionLog, position: Position, mark: dict[str, int]
+) -> tuple[list[Event], list[Event]]:
+    """The position's history entries and journal entries after ``mark``, each in ``seq``
+    order."""
     pid = position.id
-    found: list[Event] = []
-    for entry in await store.transitions.list(pid, after_seq=mark["t"]):
+    history = []
+    for entry in await history_log.list(pid, after_seq=mark["t"]):
         data = views.dump(views.transition_out(entry))
         seq = int(entry["seq"])
-        found.append(Event("transition", pid, (_ms(entry["at"]), 0), data, ("t", seq)))
-    found.extend(_condition_events(position, mark))
-    last_ms, last_id = mark["o"]
-    since = dt.datetime.fromtimestamp(last_ms / 1000, dt.UTC)
-    page = await store.operations.find(
-        {"position_ids": pid, "updated_at": {"$gte": since}},
-        sort=[("updated_at", 1)],
-        limit=MAX_OPERATIONS_PER_LOOK,
-    )
-    for document in page.items:
-        at_ms, op_id = _ms(document["updated_at"]), str(document["id"])
-        if (at_ms, op_id) <= (last_ms, last_id):
+        history.append(
+            Event("transition", pid, _order(entry["at"], "transition"), data, ("t", seq))
+        )
+    changes = []
+    for entry in significant(await journal.record(position)):
+        seq = int(entry["seq"])
+        if seq <= mark["j"]:
             continue
-        data = views.dump(views.operation_out(document))
-        found.append(Event("operation", pid, (at_ms, 2), data, ("o", [at_ms, op_id])))
-    return found
+        kind = str(entry["kind"])
+        changes.append(Event(kind, pid, _order(entry["at"], kind), dict(entry["data"]), ("j", seq)))
+    return history, changes
+
+
+def _order(at: dt.datetime, kind: str) -> tuple[int, int]:
+    return (_ms(at), _RANK[kind])
+
+
+def _merge(queues: Sequence[Sequence[Event]]) -> Iterator[Event]:
+    """Every event of ``queues``, each queue's own order kept, earliest head first."""
+    heads = [collections.deque(q) for q in queues if q]
+    while heads:
+        best = min(heads, key=lambda q: (q[0].order, q[0].position_id))
+        yield best.popleft()
+        heads = [q for q in heads if q]
 
 
 async def stream(
@@ -149,13 +136,13 @@ async def stream(
 ) -> AsyncIterator[dict[str, str]]:
     """Server-sent events (dicts for sse-starlette) for the positions ``positions()`` returns
     at each look, starting after ``cursor``; runs until the client goes away."""
+    journal = Journal(store)
     while True:
-        pending: list[Event] = []
+        queues: list[list[Event]] = []
         for position in await positions():
             mark = cursor.setdefault(position.id, _start())
-            pending.extend(await _position_events(store, position, mark))
-        pending.sort(key=lambda e: (e.order, e.position_id))
-        for event in pending:
+            queues.extend(await _position_events(journal, store.transitions, position, mark))
+        for event in _merge(queues):
             field, value = event.mark
             cursor[event.position_id][field] = value
             yield {
