@@ -394,7 +394,8 @@ def _plot_throughput(result: dict[str, Any], path: Path) -> bool:
             [x + offset for x in xs], [row[who]["per_second"] for row in rows], width, label=who
         )
         right.bar([x + offset for x in xs], [row[who]["p99_ms"] for row in rows], width, label=who)
-    for ax, title in ((left, "requests/s"), (right, "p99 latency (ms)")):
+    left.set_yscale("log")
+    for ax, title in ((left, "requests/s (log scale)"), (right, "p99 latency (ms)")):
         ax.set_xticks(list(xs))
         ax.set_xticklabels(names, rotation=15, fontsize=8)
         ax.set_title(title)
