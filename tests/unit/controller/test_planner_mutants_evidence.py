@@ -490,3 +490,33 @@ def test_a_vote_landing_before_the_freeze_stays_the_positions_own() -> None:
     assert (first.to_state, second.to_state) == (State.FROZEN, State.VOTING)
     assert second.reason == "its votes landed before its freeze"
     assert (first.facts.chain_time_ms, second.facts.chain_time_ms) == (NOW, NOW)
+
+
+def test_every_kind_records_its_operation_reason_and_chain_time() -> None:
+    s = spec(100, delegate=RECEIVER)
+    frozen_p = position("a", s, state=State.FROZEN)
+    delegated = position(
+        "b", s, state=State.DELEGATED, delegation=delegation_of(s), created_minute=1
+    )
+    leaving = position("c", spec(100), state=State.FROZEN, unstake=True, created_minute=2)
+    ops = [
+        operation("d", Kind.DELEGATE, [frozen_p], {"receiver_address": str(RECEIVER)}),
+        operation("u", Kind.UNDELEGATE, [delegated], {"balance": 1}),
+        operation("x", Kind.UNFREEZE, [leaving], {"unfreeze_balance": 100 * SUN}),
+    ]
+    rnd = round_of([frozen_p, delegated, leaving], ops)
+    evidence.apply_landed(rnd)
+    for p, op in zip((frozen_p, delegated, leaving), ops, strict=True):
+        (t,) = rnd.works[p.id].transitions
+        assert (t.txid, t.block, t.operation_id) == (op.txid, HEAD - 1, op.id)
+        assert t.reason == f"{op.kind.value} {op.txid} included in block {HEAD - 1}"
+        assert t.facts.chain_time_ms == NOW
+    assert rnd.warnings == []
+
+
+def test_an_unfreeze_that_does_not_apply_is_reported() -> None:
+    staying = position("p", spec(100), state=State.FROZEN)
+    rnd = unfreeze_round(staying)
+    assert [(n.code, n.position_ids) for n in rnd.warnings] == [
+        ("OperationNotApplicable", (staying.id,))
+    ]
