@@ -151,9 +151,15 @@ class TableMachine(Generic[S]):
                 sources = [source]
             else:
                 raise TypeError(f"{self.name}: bad source {source!r}")
+            dest = row["dest"]
+            if isinstance(dest, enum.Enum):
+                fixed_dest: object = dest.value
+            elif dest == "=":
+                fixed_dest = None  # reflexive: each source is its own destination
+            else:
+                raise TypeError(f"{self.name}: bad dest {dest!r}")
             for one in sources:
-                dest = row["dest"]
-                dest_value = one.value if dest == "=" else getattr(dest, "value", dest)
+                dest_value = one.value if fixed_dest is None else fixed_dest
                 yield Edge(
                     trigger=str(row["trigger"]),
                     source=str(one.value),

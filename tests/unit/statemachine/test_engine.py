@@ -108,12 +108,32 @@ def test_a_star_source_is_every_state() -> None:
     assert machine.fire(Lamp.GONE, "smash", Mains()) is Lamp.BROKEN
 
 
-def test_a_source_of_another_kind_is_refused() -> None:
+def test_a_source_or_dest_of_another_kind_is_refused() -> None:
     with pytest.raises(TypeError) as info:
         TableMachine(
             "bad", Lamp, [{"trigger": "x", "source": "off", "dest": Lamp.ON}], initial=Lamp.OFF
         )
     assert str(info.value) == "bad: bad source 'off'"
+    with pytest.raises(TypeError) as dest:
+        TableMachine(
+            "bad", Lamp, [{"trigger": "x", "source": Lamp.OFF, "dest": "ON"}], initial=Lamp.OFF
+        )
+    assert str(dest.value) == "bad: bad dest 'ON'"
+
+
+def model_x(event: transitions.EventData) -> bool:
+    """The lamp is a model X."""
+    return True
+
+
+def test_a_label_drops_only_the_final_full_stops() -> None:
+    machine = TableMachine(
+        "x",
+        Lamp,
+        [{"trigger": "t", "source": Lamp.OFF, "dest": Lamp.ON, "conditions": [model_x]}],
+        initial=Lamp.OFF,
+    )
+    assert machine.edges[0].conditions == ("The lamp is a model X",)
 
 
 def test_fire_follows_the_guards() -> None:
