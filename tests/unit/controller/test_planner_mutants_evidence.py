@@ -520,3 +520,22 @@ def test_an_unfreeze_that_does_not_apply_is_reported() -> None:
     assert [(n.code, n.position_ids) for n in rnd.warnings] == [
         ("OperationNotApplicable", (staying.id,))
     ]
+
+
+def test_an_unfreeze_applied_on_the_second_pass_keeps_its_expiry() -> None:
+    s = spec(100, delegate=RECEIVER)
+    p = position("p", s, state=State.DELEGATED, delegation=delegation_of(s), unstake=True)
+    unfreeze = operation(
+        "x",
+        Kind.UNFREEZE,
+        [p],
+        {"unfreeze_balance": 100 * SUN, "resource": "ENERGY"},
+        block=HEAD - 2,
+        block_time_ms=NOW - 6000,
+    )
+    undelegate = operation("u", Kind.UNDELEGATE, [p], {"balance": 1}, block=HEAD - 1)
+    rnd = round_of([p], [unfreeze, undelegate])
+    evidence.apply_landed(rnd)
+    w = rnd.works[p.id]
+    assert to_states(rnd, p) == [State.FROZEN, State.UNFREEZING]
+    assert w.unfreeze_expire_time_ms == NOW - 9000 + DELAY_MS
