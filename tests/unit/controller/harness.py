@@ -34,6 +34,7 @@ from tron_staking.domain.enums import (
     OperationState,
     StakingOperationType,
     StakingResourceType,
+    StakingStatusType,
 )
 from tron_staking.domain.ids import OperationId, PositionId, TxId
 from tron_staking.domain.operation import Operation
@@ -351,7 +352,7 @@ class World:
             named = [self.positions[pid] for pid in action.position_ids]
             if not named:
                 self.violations.append(f"additive action for no position: {action}")
-            if action.amount_sun != sum(p.amount_sun for p in named):
+            if not _amount_fits(action, named):
                 self.violations.append(f"{action.kind.value} amount is not the positions'")
             if action.kind is Kind.UNFREEZE and not all(p.unstake_requested for p in named):
                 self.violations.append(f"unfreeze for positions not unstaking: {action}")
@@ -434,6 +435,17 @@ class World:
 
     def budget_refusals(self) -> list[str]:
         return [r for r in self.refusals if any(reason in r for reason in BUDGET_REASONS)]
+
+
+def _amount_fits(action: planner.Action, named: list[Position]) -> bool:
+    """An additive action moves exactly its positions' amounts; a freeze may repair part of a
+    position whose stake an outside unfreeze took (at least 1 TRX, at most the position)."""
+    whole = sum(p.amount_sun for p in named if p.state is StakingStatusType.PENDING)
+    if action.kind is not Kind.FREEZE:
+        return action.amount_sun == sum(p.amount_sun for p in named)
+    repaired = [p for p in named if p.state is not StakingStatusType.PENDING]
+    most = whole + sum(max(p.amount_sun, model_state.SUN) for p in repaired)
+    return action.amount_sun == whole if not repaired else whole < action.amount_sun <= most
 
 
 FINAL_STALLS = frozenset({"VotesCannotBeCleared"})

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.controller.conftest import planner_profile
@@ -112,14 +112,7 @@ def test_unmanaged_holdings_survive_outside_transactions(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "open: safety holds, but after outside unfreezes and delegations a repaired "
-        "position can stay Stalled/CanDelegateInsufficient within the settle rounds"
-    ),
-)
-@settings(parent=PROFILE, phases=[Phase.explicit, Phase.generate])
+@PROFILE
 @given(owner_specs=owners_and_specs(3), data=st.data())
 def test_drift_made_outside_is_repaired_without_touching_the_rest(
     owner_specs: tuple[w.Owner, list[PositionSpec]], data: st.DataObject

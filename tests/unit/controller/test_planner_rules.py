@@ -215,8 +215,8 @@ def test_delegate_and_undelegate_evidence() -> None:
 
 def test_evidence_that_no_longer_applies_is_reported() -> None:
     frozen = position("already-frozen", spec(1000), state=State.FROZEN)
-    stray = operation(
-        "stray-freeze", Kind.FREEZE, [frozen], {"frozen_balance": SUN, "resource": "ENERGY"}
+    stray = operation(  # an unfreeze for a position that is not unstaking
+        "stray-unfreeze", Kind.UNFREEZE, [frozen], {"unfreeze_balance": SUN, "resource": "ENERGY"}
     )
     claim = operation("claim-landed", Kind.CLAIM_REWARDS, [frozen], {})
     plan = run([frozen], snapshot(frozen={EN: 1000 * SUN}), [stray, claim])
@@ -225,6 +225,21 @@ def test_evidence_that_no_longer_applies_is_reported() -> None:
     update = plan.update_for(frozen.id)
     assert update is not None
     assert set(update.applied_operations) == {stray.id, claim.id}
+
+
+def test_a_freeze_naming_a_position_that_holds_stake_is_its_repair() -> None:
+    """A freeze that names a frozen position repairs stake an outside unfreeze took: applied
+    without a transition, nothing reported."""
+    frozen = position("repaired", spec(1000), state=State.FROZEN)
+    repair = operation(
+        "repair-freeze", Kind.FREEZE, [frozen], {"frozen_balance": SUN, "resource": "ENERGY"}
+    )
+    plan = run([frozen], snapshot(frozen={EN: 1000 * SUN}), [repair])
+    assert triggers(plan, frozen) == []
+    assert "OperationNotApplicable" not in codes(plan.warnings)
+    update = plan.update_for(frozen.id)
+    assert update is not None
+    assert set(update.applied_operations) == {repair.id}
 
 
 def test_an_unresolved_operation_spends_its_known_fee() -> None:

@@ -50,6 +50,10 @@ Rules (issue 8; design §4–§5):
   with the freeze (or undelegate) it depends on only if the frozen pool without that pending
   transaction could not cover it; else it waits for its inclusion (``gate.DEPENDS_ON``). A
   re-vote goes out in the same reconcile as the unfreeze it prepares, never earlier.
+* **Drift repair.** A position whose stake an outside unfreeze took only in part keeps its
+  state; a freeze of the missing part repairs it (never the whole amount again).
+* **Requeue.** A stall whose end is a known chain time (a lock's end, an unfreeze maturing,
+  the 32-unfreeze limit freeing) is looked at again then, not after ``stalled_retry_s``.
 * **One resource ledger** (balance, staked and free bandwidth, frozen pool, delegatable,
   undelegatable, tron power, votes) with every unresolved operation's effect and every action
   already planned applied; a limit that may resolve becomes ``Stalled`` with a retry time.

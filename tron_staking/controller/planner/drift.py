@@ -194,8 +194,7 @@ def _delegation_drift(
         have = snapshot.delegated_to(receiver, resource)
         record = snapshot.locked_record(receiver, resource)
         locked_amount = record.amount_sun if record else 0
-        # Locked positions are backed by the locked record first; whatever it cannot hold
-        # may have been unlocked lazily into the unlocked record, which backs the rest.
+        # the locked record backs locked positions first; the rest, the unlocked record
         locked = [w for w in group if w.delegation and w.delegation.lock]
         overflow = keep_within(locked, amounts, locked_amount)
         unlocked = [w for w in group if w not in locked or w in overflow]
@@ -237,11 +236,20 @@ def _stake_drift(
             frozen, have = frozen + delegated, snapshot.staked(resource)
         amounts = {w.id: w.amount_sun for w in frozen}
         claimed = sum(amounts.values()) + sum(w.amount_sun for w in delegated)
-        for w in keep_within(frozen, amounts, have):
-            message = (
-                f"the chain holds {snapshot.staked(resource)} sun of {resource} stake; "
-                f"the positions claim {claimed}"
-            )
+        dropped = keep_within(frozen, amounts, have)
+        left = have - sum(w.amount_sun for w in frozen) + sum(w.amount_sun for w in dropped)
+        message = (
+            f"the chain holds {snapshot.staked(resource)} sun of {resource} stake; "
+            f"the positions claim {claimed}"
+        )
+        for w in dropped:
+            kept = max(min(left, w.amount_sun), 0)
+            left -= kept
+            if kept > 0 and not w.unstaking and w.state in (State.FROZEN, State.VOTING):
+                w.short_sun = w.amount_sun - kept
+                w.drifted.append(("StakeLost", f"{message}; {w.short_sun} sun of it is gone"))
+                found.append(DriftFinding("stake_short", message, (w.id,)))
+                continue
             w.votes_cast = ()
             w.delegation = None
             _drifted(rnd, w, Trigger.STAKE_LOST, "StakeLost", message, found)

@@ -70,6 +70,8 @@ def apply_landed(rnd: Round) -> None:
 def _apply(rnd: Round, op: Operation, work: Work, expire: int | None) -> bool:
     reason = f"{op.kind.value} {op.txid} included in block {op.block}"
     if op.kind is Kind.FREEZE:
+        if work.state.holds_stake:
+            return True  # a repair of stake an outside unfreeze took: no transition
         frozen = work.fire(Trigger.FREEZE_INCLUDED, reason, rnd.now, operation=op)
         if frozen and work.votes_cast:
             work.fire(Trigger.VOTE_INCLUDED, "its votes landed before its freeze", rnd.now)

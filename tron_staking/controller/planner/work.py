@@ -79,6 +79,7 @@ class Work:
     problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     progress: list[str] = dataclasses.field(default_factory=list)
     drifted: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    short_sun: int = 0  # stake an outside unfreeze took from it (drift): the freeze repairs it
 
     @property
     def id(self) -> PositionId:

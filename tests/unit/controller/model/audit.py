@@ -134,7 +134,8 @@ class Audit:
 
     def _claim(self, pid: PositionId, sent: Sent, time_ms: int) -> None:
         if sent.contract is Contract.FREEZE:
-            self.freezes[pid] += 1
+            # the position holds its stake once, whether frozen anew or repaired
+            self.freezes[pid] = self.unfreezes[pid] + 1
         elif sent.contract is Contract.UNFREEZE:
             self.unfreezes[pid] += 1
             self.unfrozen_at[pid] = time_ms

@@ -124,8 +124,9 @@ def with_bandwidth_headroom(owner: Owner, specs: list[PositionSpec]) -> Owner:
     """java-tron refuses to delegate the frozen bandwidth that the owner's own staked usage
     occupies (reference §3.5), and a delegate's bytes are charged before it is validated: a
     position can only delegate all of its bandwidth if the owner has frozen bandwidth to
-    spare. Owners of such specs get some (the test of the refusal itself is separate)."""
-    if not any(s.resource is Res.BANDWIDTH and s.delegate for s in specs):
+    spare. Owners of such specs get some (the test of the refusal itself is separate), and so
+    do owners of any bandwidth position, since a spec change may add a delegate to it."""
+    if not any(s.resource is Res.BANDWIDTH for s in specs):
         return owner
     spare = max(owner.unmanaged_trx[Res.BANDWIDTH], 600)
     return dataclasses.replace(owner, unmanaged_trx={**owner.unmanaged_trx, Res.BANDWIDTH: spare})
