@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import json
 import platform
 import signal
@@ -47,7 +48,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 
 from bench.chaos_env import (
     LEASE_TTL_S,
@@ -60,6 +60,8 @@ from bench.chaos_env import (
 )
 from tests.integration.controller import processes
 from tests.support.devnet import DevnetAccount
+from tron_devnet import crypto
+from tron_devnet.engine.chain import Chain
 from tron_staking.controller.chaos import CRASH_EXIT_CODE, CrashPoint
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.enums import StakingOperationType, StakingResourceType
@@ -78,8 +80,7 @@ BROADCAST_FAULTS = ("accept_then_timeout", "accept_then_drop", "timeout", "http_
 READ_FAULTS = ("lag", "empty")
 LAG_BLOCKS = 3
 CRASH_KINDS = (
-    # claim_rewards is not in the matrix: a process given STAKING_MIN_CLAIM_SUN=1 after a day of
-    # chain time planned no claim here within the crash timeout (see the cell code below).
+    StakingOperationType.CLAIM_REWARDS,
     StakingOperationType.FREEZE,
     StakingOperationType.VOTE,
     StakingOperationType.DELEGATE,
@@ -121,6 +122,26 @@ class Target:
     ready: bool = True
 
 
+def reorg_when_packed(
+    owner: bytes, since: int, depth: int, drop: bool, chain: Chain
+) -> dict[str, Any] | None:
+    """Run on the devnet's loop (no block is produced between the look and the reorg): once
+    the owner has a packed transaction, replace the last ``depth`` blocks, dropping that
+    transaction when asked and when it is among them."""
+    packed = chain.packed_transactions(owner, since)
+    if not packed:
+        return None
+    tx = packed[0]
+    dropping = drop and int(tx["block"]) > chain.head.number - depth
+    result = chain.reorg(depth, {bytes.fromhex(tx["txid"])} if dropping else set())
+    return {
+        "tx_type": tx["type"],
+        "tx_block": int(tx["block"]),
+        "tx_in_reorged_blocks": int(tx["block"]) in result["replaced"],
+        "dropped": dropping,
+    }
+
+
 class Matrix:
     """Runs the cells on one environment, keeping one long-running ``serve`` (the survivor)."""
 
@@ -147,6 +168,7 @@ class Matrix:
         amount: int = 20,
         votes: bool = False,
         delegate: DelegateSpec | None = None,
+        auto_claim: bool = False,
     ) -> PositionSpec:
         return PositionSpec(
             owner=Address(owner.address),
@@ -154,6 +176,7 @@ class Matrix:
             amount_sun=amount * SUN,
             votes=(VoteWeight(self.witnesses[0], 100),) if votes else (),
             delegate=delegate,
+            auto_claim=auto_claim,
         )
 
     async def declare(self, spec: PositionSpec, position_id: str) -> None:
@@ -266,7 +289,8 @@ class Matrix:
                     spec = self.spec(owner, delegate=DelegateSpec(self.receivers[0]))
                     state = State.DELEGATED
                 elif kind is StakingOperationType.CLAIM_REWARDS:
-                    spec, state = self.spec(owner, votes=True), State.VOTING
+                    # Claimed only by the doomed process (the others' minimum is out of reach).
+                    spec, state = self.spec(owner, votes=True, auto_claim=True), State.VOTING
                 if spec is not None:
                     position_id = self.position_id(f"prep_{kind.value}")
                     await self.declare(spec, position_id)
@@ -422,28 +446,19 @@ class Matrix:
             since = await env.head()
             position_id = self.position_id("reorg")
             await self.declare(self.spec(owner, votes=True), position_id)
-            packed: list[dict[str, Any]] = []
-            with anyio.move_on_after(30):
-                while not packed:
-                    packed = await env.rig.chain_transactions(owner.address, since)
-                    await anyio.sleep(0.03)
+            look = functools.partial(
+                reorg_when_packed, crypto.parse_address(owner.address), since, depth, drop
+            )
+            found: dict[str, Any] | None = None
+            with anyio.move_on_after(CONVERGE_TIMEOUT_S):
+                while found is None:
+                    found = await env.devnet.server.acall(look)
+                    await anyio.sleep(0.01)
             trigger = await env.head()
-            if packed:
-                tx = packed[0]
-                cell.params["tx_type"] = tx["type"]
-                cell.params["tx_block"] = int(tx["block"])
-                try:
-                    body = {"depth": depth, "drop": [tx["txid"]] if drop else []}
-                    answer = await env.devnet.post("devnet/reorg", body)
-                except httpx.HTTPStatusError:
-                    # A block came first: the transaction is no longer in the replaced blocks.
-                    answer = await env.devnet.post("devnet/reorg", {"depth": depth, "drop": []})
-                    cell.params["dropped"] = False
-                else:
-                    cell.params["dropped"] = drop
-                cell.params["tx_in_reorged_blocks"] = int(tx["block"]) in answer["replaced"]
-            else:
+            if found is None:
                 cell.note = "no transaction packed to reorg"
+            else:
+                cell.params.update(found)
             target = Target(owner.address, position_id, State.VOTING)
             await self.measure(cell, [target], since, trigger, started)
 
