@@ -216,7 +216,14 @@ def scale_section(result: dict[str, Any] | None) -> list[str]:
         params = ", ".join(f"{k}={v}" for k, v in row["params"].items() if k != "owner")
         if "owner" in row["params"]:
             params = "owner=…, " + params
-        if "skipped" in row:
+        if "error" in row:
+            lines.append(f"| {params} | – | failed: {row['error'][:80]} | | |")
+        elif row.get("error_count"):
+            lines.append(
+                f"| {params} | {row['items']} | {row['p50_ms']} | {row['p99_ms']} "
+                f"| {row['requests']}, **{row['error_count']} failed**: {row['errors'][0][:60]} |"
+            )
+        elif "skipped" in row:
             lines.append(f"| {params} | – | skipped: {row['skipped']} | | |")
         elif "timed_out_s" in row:
             lines.append(f"| {params} | – | timed out ({row['timed_out_s']} s) | | |")
