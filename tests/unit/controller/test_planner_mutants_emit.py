@@ -33,7 +33,7 @@ from tron_staking.domain.enums import (
 )
 from tron_staking.domain.operation import JsonValue
 from tron_staking.domain.position import Position
-from tron_staking.domain.snapshot import AccountSnapshot
+from tron_staking.domain.snapshot import AccountSnapshot, UnfreezingEntry
 
 Kind = StakingOperationType
 State = StakingStatusType
@@ -170,3 +170,32 @@ def test_a_backed_off_intent_is_not_planned() -> None:
     # another basis (another amount) is not held back
     assert emit(rnd, Kind.FREEZE, "k", freeze_params(101 * SUN), [w], "r")
     assert rnd.works[P1.id].state is State.PENDING
+
+
+def test_a_transaction_that_moves_no_balance_needs_none() -> None:
+    observed = dataclasses.replace(
+        snapshot(staked_bytes=10_000, frozen={EN: 500 * SUN}), balance_sun=0
+    )
+    rnd = round_of(observed)
+    params: dict[str, JsonValue] = {
+        "owner_address": OWNER,
+        "receiver_address": RECEIVER,
+        "balance": 200 * SUN,
+        "resource": "ENERGY",
+    }
+    assert emit(rnd, Kind.DELEGATE, "d", params, [rnd.works[P2.id]], "r")
+    assert rnd.works[P2.id].problems == []
+
+
+def test_a_freeze_short_of_balance_waits_for_the_unfreeze_that_pays_it() -> None:
+    matures = NOW + 50_000
+    observed = dataclasses.replace(
+        snapshot(
+            staked_bytes=10_000,
+            unfreezing=(UnfreezingEntry(EN, 60 * SUN, matures),),
+        ),
+        balance_sun=50 * SUN,
+    )
+    rnd = round_of(observed)
+    assert not emit(rnd, Kind.FREEZE, "k", freeze_params(100 * SUN), [rnd.works[P1.id]], "r")
+    assert [(n.code, n.until_ms) for n in rnd.waiting] == [("InsufficientBalance", matures + 3000)]
