@@ -370,6 +370,9 @@ class Matrix:
                 await env.devnet.advance_time(max(0, expire_ms - head_ms) / 1000 + 3)
                 target = Target(owner.address, position_id, State.WITHDRAWN, ready=False)
             else:  # claim: any prepared voter may be the one whose claim dies at the step
+                # Claims are due once per 24 h of chain time: a day later every voter is due
+                # again, whatever the previous cells claimed.
+                await env.devnet.advance_time(DAY_S)
                 target = Target(owner.address, position_id, State.VOTING)
                 extra = [o.address for o in group]
             trigger = await env.head()
