@@ -68,11 +68,11 @@ from tron_staking.domain.enums import StakingOperationType, StakingResourceType
 from tron_staking.domain.enums import StakingStatusType as State
 from tron_staking.domain.position import Position
 from tron_staking.domain.spec import DelegateSpec, PositionSpec, VoteWeight
-from tron_staking.errors import ConflictError
+from tron_staking.errors import ConflictError, TransientError
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CONVERGE_TIMEOUT_S = 300.0
-CRASH_TIMEOUT_S = 150.0
+CRASH_TIMEOUT_S = 300.0
 PREPARE_TIMEOUT_S = 300.0
 DAY_S = 86_400
 RATES = (0.1, 0.3, 0.5)
@@ -194,6 +194,8 @@ class Matrix:
                 return
             except ConflictError:
                 await anyio.sleep(0.05)
+            except TransientError:  # the store is slow or restarting: the same write again
+                await anyio.sleep(1.0)
         raise RuntimeError(f"could not change {position_id}: always conflicting")
 
     def now(self) -> dt.datetime:
