@@ -252,6 +252,8 @@ class Matrix:
         for owner in owners:
             if await self.env.unmanaged_sun(owner) != UNMANAGED_SUN:
                 cell.unmanaged_untouched = False
+        if cell.params.get("crashed") is False or cell.params.get("controller_survived") is False:
+            cell.converged = False  # the chaos of the cell did not happen as asked
         if not cell.converged:
             states = [
                 (t.position_id, (await self.env.position(t.position_id)).state.value)
