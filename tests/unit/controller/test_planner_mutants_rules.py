@@ -25,6 +25,7 @@ from tests.unit.controller.builders import (
     spec,
 )
 from tron_staking.controller import planner
+from tron_staking.controller.planner import gate
 from tron_staking.controller.planner.model import intent_key
 from tron_staking.controller.planner.rules.claim import plan_claim
 from tron_staking.controller.planner.rules.freeze import follow_up_sizes, plan_freezes
@@ -237,3 +238,26 @@ def test_a_freeze_reserves_the_fees_of_what_follows_and_tells_who_does_not_fit()
     rnd = freezes([a], poor)
     assert rnd.actions == []
     assert rnd.works[a.id].problems[0][1].endswith("; 0 sun is left")
+
+
+def test_a_rejected_claim_backs_off_on_the_withdraw_time_it_rested_on() -> None:
+    key = intent_key(Kind.CLAIM_REWARDS, OWNER)
+    last = NOW - 2 * DAY_MS
+    basis = gate.basis_of(
+        Kind.CLAIM_REWARDS, {"owner_address": OWNER}, [], {"latest_withdraw_time_ms": last}
+    )
+    rejected = dataclasses.replace(
+        operation("c", Kind.CLAIM_REWARDS, [], {}, state=OperationState.REJECTED, intent_key=key),
+        basis=basis,
+        final_at_ms=NOW - 1000,
+    )
+    assert claim(5 * SUN, last=last, operations=[rejected]).actions == []
+    # a later withdraw is another basis: the back-off no longer holds
+    assert len(claim(5 * SUN, last=last + 1, operations=[rejected]).actions) == 1
+
+
+def test_a_withdraw_at_chain_time_zero_counts() -> None:
+    observed = snapshot(reward_sun=5 * SUN, latest_withdraw_time_ms=0)
+    rnd = Round([AUTO], observed, [], DAY_MS, POLICY, False)
+    plan_claim(rnd)
+    assert len(rnd.actions) == 1
