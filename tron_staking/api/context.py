@@ -14,6 +14,7 @@ from starlette.requests import Request
 from tron_staking.api import auth, problems
 from tron_staking.api.auth import Principal, Scope
 from tron_staking.api.deps import ApiDependencies
+from tron_staking.api.journal import Journal
 from tron_staking.api.ratelimit import Limiter
 from tron_staking.cache.views import AddressViews
 from tron_staking.domain import addresses, ids
@@ -28,6 +29,7 @@ class ApiContext:
         self.verifier = auth.Verifier(deps.auth)
         self.limiter = Limiter(deps.api, deps.redis)
         self.views = AddressViews(deps.cache, deps.redis)
+        self.journal = Journal(deps.store)
         self.started = False
         self.started_monotonic_s = time.monotonic()
 

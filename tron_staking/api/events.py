@@ -106,7 +106,7 @@ async def _position_events(
             Event("transition", pid, _order(entry["at"], "transition"), data, ("t", seq))
         )
     changes = []
-    for entry in significant(await journal.record(position)):
+    for entry in significant(await journal.record(pid)):
         seq = int(entry["seq"])
         if seq <= mark["j"]:
             continue
@@ -130,13 +130,14 @@ def _merge(queues: Sequence[Sequence[Event]]) -> Iterator[Event]:
 
 async def stream(
     store: ApiStore,
+    journal: Journal,
     positions: Callable[[], Awaitable[Sequence[Position]]],
     cursor: Cursor,
     poll_interval_s: float,
 ) -> AsyncIterator[dict[str, str]]:
     """Server-sent events (dicts for sse-starlette) for the positions ``positions()`` returns
-    at each look, starting after ``cursor``; runs until the client goes away."""
-    journal = Journal(store)
+    at each look, starting after ``cursor``; runs until the client goes away. ``journal`` is
+    the app's one :class:`~tron_staking.api.journal.Journal`."""
     while True:
         queues: list[list[Event]] = []
         for position in await positions():

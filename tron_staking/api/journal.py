@@ -25,6 +25,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -128,6 +129,7 @@ class Journal:
 
     def __init__(self, store: ApiStore) -> None:
         self._store = store
+        self._locks: weakref.WeakValueDictionary[str, anyio.Lock] = weakref.WeakValueDictionary()
 
     async def entries(self, position_id: str, *, after_seq: int = 0) -> list[Document]:
         """The position's journal after ``after_seq``, in ``seq`` order, repeats included."""
@@ -135,33 +137,46 @@ class Journal:
             journal_id(position_id), after_seq=after_seq, limit=MAX_ENTRIES
         )
 
-    async def record(self, position: Position) -> list[Document]:
-        """Append every change of ``position``'s conditions and operations not yet in its
-        journal (oldest first) and return the whole journal as stored now."""
-        log = await self.entries(position.id)
-        last = {(str(e["kind"]), str(e["subject"])): e["key"] for e in significant(log)}
-        page = await self._store.operations.find(
-            {"position_ids": position.id}, sort=[("updated_at", -1)], limit=MAX_OPERATIONS
-        )
-        changes = [*condition_changes(position), *map(operation_change, page.items)]
-        fresh = [c for c in changes if last.get((c.kind, c.subject)) != c.key]
-        fresh.sort(key=lambda c: (c.at, c.kind, c.subject))
-        for change in fresh:
+    async def record(self, position_id: str) -> list[Document]:
+        """Append every change of the position's conditions and operations not yet in its
+        journal (oldest first) and return the whole journal as stored now.
+
+        One record at a time per position in this process, reading the position and its
+        operations under that lock: a slower look never appends a state older than one
+        another look appended (another replica still may; readers see it as a change)."""
+        lock = self._locks.setdefault(position_id, anyio.Lock())
+        async with lock:
+            log = await self.entries(position_id)
             try:
-                await self._store.transitions.append(journal_id(position.id), change.for_storage())
-            except DuplicateKeyError:  # other recorders kept appending: the next look retries
-                break
-        # Read again after appending: another recorder may have taken a seq between ours.
-        return await self.entries(position.id) if fresh else log
+                raw = await self._store.positions.get(position_id)
+            except NotFoundError:
+                return log
+            position = Position.from_storage(raw)  # type: ignore[arg-type]
+            last = {(str(e["kind"]), str(e["subject"])): e["key"] for e in significant(log)}
+            page = await self._store.operations.find(
+                {"position_ids": position_id}, sort=[("updated_at", -1)], limit=MAX_OPERATIONS
+            )
+            changes = [*condition_changes(position), *map(operation_change, page.items)]
+            fresh = [c for c in changes if last.get((c.kind, c.subject)) != c.key]
+            fresh.sort(key=lambda c: (c.at, c.kind, c.subject))
+            for change in fresh:
+                try:
+                    await self._store.transitions.append(
+                        journal_id(position_id), change.for_storage()
+                    )
+                except DuplicateKeyError:  # other replicas kept appending: the next look retries
+                    break
+            # Read again after appending: another replica may have taken a seq between ours.
+            return await self.entries(position_id) if fresh else log
 
 
 class Recorder:
     """Records the journal of every position that changed, pass after pass (the app's
     lifespan runs :meth:`run` in a task of its own)."""
 
-    def __init__(self, store: ApiStore, clock: Clock, interval_s: float) -> None:
+    def __init__(self, store: ApiStore, journal: Journal, clock: Clock, interval_s: float) -> None:
         self._store = store
-        self._journal = Journal(store)
+        self._journal = journal
         self._clock = clock
         self._interval_s = interval_s
         self._since = clock.now() - RECORDER_LOOKBACK
@@ -185,11 +200,7 @@ class Recorder:
         for document in await self._all(self._store.operations, since):
             position_ids.update(str(p) for p in document.get("position_ids") or [])
         for position_id in sorted(position_ids):
-            try:
-                raw = await self._store.positions.get(position_id)
-            except NotFoundError:
-                continue
-            await self._journal.record(Position.from_storage(raw))  # type: ignore[arg-type]
+            await self._journal.record(position_id)
         self._since = started - RECORDER_MARGIN
         return len(position_ids)
 

@@ -32,7 +32,9 @@ def routes(ctx: ApiContext) -> list[Route]:
             return [await ctx.position(position.id)]
 
         return respond(
-            events.stream(ctx.deps.store, positions, cursor, ctx.deps.events_poll_interval_s)
+            events.stream(
+                ctx.deps.store, ctx.journal, positions, cursor, ctx.deps.events_poll_interval_s
+            )
         )
 
     async def every(request: Request) -> Response:
@@ -51,7 +53,9 @@ def routes(ctx: ApiContext) -> list[Route]:
             return [Position.from_storage(d) for d in page.items]  # type: ignore[arg-type]
 
         return respond(
-            events.stream(ctx.deps.store, positions, cursor, ctx.deps.events_poll_interval_s)
+            events.stream(
+                ctx.deps.store, ctx.journal, positions, cursor, ctx.deps.events_poll_interval_s
+            )
         )
 
     return [
