@@ -130,6 +130,7 @@ def test_only_a_freeze_needs_its_amount_in_the_balance() -> None:
         "balance": 200 * SUN,
         "resource": "ENERGY",
     }
+    rnd.works[P2.id].location = Location.POOL  # its stake is in the pool
     assert emit(rnd, Kind.DELEGATE, "d", params, [rnd.works[P2.id]], "r")
     assert rnd.actions[0].amount_sun == 200 * SUN
     assert rnd.ledger.balance_sun == 1 * SUN
