@@ -37,6 +37,7 @@ from typing import Any
 
 import httpx
 
+from bench.stack import killed_with_parent
 from tron_devnet import codec, crypto
 from tron_devnet.types import RawData, TransferContract
 
@@ -72,7 +73,13 @@ class DevnetProcess:
             "--seed",
             "bench",
         ]
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=killed_with_parent,
+        )
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.accounts: list[dict[str, str]] = []

@@ -54,6 +54,7 @@ from bench.stack import (
     ServeSpec,
     Stack,
     StackOptions,
+    killed_with_parent,
     new_accounts,
 )
 
@@ -218,7 +219,11 @@ class Profiler:
         command = [binary, "record", "--pid", str(self.pid), "--rate", "50", "--format", "raw"]
         command += ["--output", str(self.output), "--nonblocking"]
         self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=killed_with_parent,
         )
 
     def stop(self) -> dict[str, Any]:

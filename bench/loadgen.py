@@ -201,6 +201,8 @@ def run_in_child(job: Job, timeout_s: float | None = None) -> dict[str, Any]:
     """Run ``job`` in a new ``python -m bench.loadgen`` process; its result as a dict."""
     import subprocess
 
+    from bench.stack import killed_with_parent
+
     limit = timeout_s or job.warmup_s + job.duration_s + 60.0
     completed = subprocess.run(
         [sys.executable, "-m", "bench.loadgen"],
@@ -208,6 +210,7 @@ def run_in_child(job: Job, timeout_s: float | None = None) -> dict[str, Any]:
         capture_output=True,
         timeout=limit,
         check=False,
+        preexec_fn=killed_with_parent,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"loadgen failed: {completed.stderr.decode(errors='replace')[-2000:]}")

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from bench.devnet_bench import DevnetProcess
+from bench.stack import killed_with_parent
 from tests.support import servers
 from tron_devnet import crypto
 from tron_staking import settings
@@ -97,6 +98,8 @@ def spawn(name: str, argv: list[str], env: Mapping[str, str], workdir: Path) -> 
             stdout=sink,
             stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parent.parent,
+            start_new_session=True,
+            preexec_fn=killed_with_parent,
         )
     return Child(name, process, log)
 

@@ -15,22 +15,29 @@ devnet's account keys go from its stdout into memory (and, on :meth:`Stack.impor
 straight into the keystore). The admin token is held on the stack (``repr`` hides it) and in
 the API client's ``Authorization`` header.
 
-Each child runs in its own session with ``PR_SET_PDEATHSIG`` (see
-:mod:`tron_staking.devstack.children`), so nothing outlives the benchmark; :meth:`Stack.close`
-stops them in reverse order (the services first: they drain) by PID.
+Each child runs in its own session and is SIGKILLed by the kernel when the benchmark process
+dies (``PR_SET_PDEATHSIG``): a benchmark killed by ``timeout`` or Ctrl-C leaves nothing behind,
+and SIGKILL rather than SIGTERM because a serve whose store has just died with it would keep
+draining. The kernel ties the death signal to the *thread* that forked, so the children are
+always started from the main thread (``async with`` starts them without a worker thread, whose
+exit would kill them). :meth:`Stack.close` stops them in reverse order (the services first: they
+drain) by PID.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import dataclasses
 import datetime as dt
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -157,6 +164,44 @@ def _devnet_command() -> str:
     return found
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def killed_with_parent() -> None:
+    """``preexec_fn`` of every benchmark child: SIGKILL when the parent (thread) dies."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class BenchChild(Child):
+    """A :class:`Child` that the kernel SIGKILLs when the benchmark process dies."""
+
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        log_path: Path,
+        cwd: Path,
+        stdout_pipe: bool = False,
+    ) -> None:
+        self.name = name
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                list(command),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE if stdout_pipe else log,
+                stderr=log,
+                cwd=cwd,
+                env=dict(env),
+                start_new_session=True,
+                preexec_fn=killed_with_parent,
+            )
+
+
 def _port_answers(port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
         return True
@@ -204,6 +249,16 @@ class Stack:
 
     def start(self) -> None:
         """Start every child (blocking) and mint the admin token."""
+        try:
+            self._start_stores()
+            anyio.run(self._ensure_indexes)
+            self._start_serves()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_stores(self) -> None:
+        """The folder, the secrets, SecantusDB, Redis, the devnet and the admin token."""
         if self.options.workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="tron-staking-bench-")
             self.workdir = Path(self._tmp.name)
@@ -214,26 +269,22 @@ class Stack:
         if not self._kek_file.exists():
             _write_secret(self._kek_file, base64.b64encode(secrets.token_bytes(kek.KEK_BYTES)))
         self._jwt_secret = secrets.token_urlsafe(48)
-        try:
-            self._start_mongo()
-            if self.options.redis:
-                self._start_redis()
-            self._start_devnet()
-            config = self.settings()
-            self.token = tokens.mint(
-                config.auth,
-                subject="bench-admin",
-                wallets=[],
-                scope=ADMIN_SCOPE,
-                ttl_s=TOKEN_TTL_S,
-                now=dt.datetime.now(dt.UTC),
-            )
-            anyio.run(self._ensure_indexes)
-            for spec in self.options.serves:
-                self.start_serve(spec)
-        except BaseException:
-            self.close()
-            raise
+        self._start_mongo()
+        if self.options.redis:
+            self._start_redis()
+        self._start_devnet()
+        self.token = tokens.mint(
+            self.settings().auth,
+            subject="bench-admin",
+            wallets=[],
+            scope=ADMIN_SCOPE,
+            ttl_s=TOKEN_TTL_S,
+            now=dt.datetime.now(dt.UTC),
+        )
+
+    def _start_serves(self) -> None:
+        for spec in self.options.serves:
+            self.start_serve(spec)
 
     def close(self) -> None:
         """Stop every child by PID (services first), close clients, remove the temp folder."""
@@ -261,7 +312,15 @@ class Stack:
         self.close()
 
     async def __aenter__(self) -> Self:
-        await anyio.to_thread.run_sync(self.start)
+        # On the event loop's own (main) thread, not a worker thread: the children's death
+        # signal follows the thread that forked them. Nothing else runs yet, so blocking is fine.
+        try:
+            self._start_stores()
+            await self._ensure_indexes()
+            self._start_serves()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     async def __aexit__(
@@ -404,7 +463,7 @@ class Stack:
         env: Mapping[str, str] | None = None,
         stdout_pipe: bool = False,
     ) -> Child:
-        child = Child(
+        child = BenchChild(
             name,
             command,
             env=env if env is not None else _base_environment(),
@@ -524,10 +583,12 @@ def _drain(stream: Any) -> None:
 __all__ = [
     "API_PREFIX",
     "Account",
+    "BenchChild",
     "ChildFailedError",
     "ServeHandle",
     "ServeSpec",
     "Stack",
     "StackOptions",
+    "killed_with_parent",
     "new_accounts",
 ]
