@@ -456,9 +456,31 @@ def check(results: Path, expected: Sequence[str]) -> list[str]:
             continue
         problems += [f"{name}: {failure}" for failure in result.get("failures") or []]
         problems += [f"{name}: chaos cell failed: {cell}" for cell in result.get("failed") or []]
-        for cell in result.get("cells") or []:
-            if cell.get("duplicate"):
-                problems.append(f"{name}: duplicate transaction in cell {cell['cell']}")
+        problems += [f"{name}: {problem}" for problem in _recorded_problems(result)]
+    return problems
+
+
+def _recorded_problems(result: dict[str, Any]) -> list[str]:
+    """Correctness problems read from the recorded data itself, so that a result whose
+    ``failures`` list missed one still fails the check: a chaos cell with a duplicate or more
+    than one effective transaction for an intent, or not converged; a convergence sample never
+    effective, Ready or unfreezing; a quick fleet not all Ready."""
+    problems = []
+    for cell in result.get("cells") or []:
+        if cell.get("duplicate") or int(cell.get("max_effective_tx_per_intent") or 0) > 1:
+            problems.append(f"duplicate transaction in cell {cell['cell']}")
+        if cell.get("converged") is False:
+            problems.append(f"cell {cell['cell']} did not converge")
+    for sample in result.get("samples") or []:
+        needed = ["effective_block", "ready_head"]
+        if sample.get("series") == "plain":
+            needed += ["unfreeze_block", "unfreezing_final_head"]
+        missing = [key for key in needed if sample.get(key) is None]
+        if missing:
+            problems.append(f"{sample.get('position_id')}: no {', '.join(missing)}")
+    fleet = result.get("fleet")
+    if result.get("quick") and isinstance(fleet, dict) and fleet.get("all_ready") is False:
+        problems.append(f"only {fleet.get('ready')} positions Ready")
     return problems
 
 
