@@ -164,6 +164,7 @@ async def serve(config: Settings, role: Role, chaos: Chaos | None = None) -> Non
 
 def _policy(config: Settings) -> planner.PlannerPolicy:
     return planner.PlannerPolicy(
+        block_interval_s=config.controller.block_interval_s,
         resync_period_s=int(config.controller.resync_interval_s),
         min_claim_sun=config.controller.min_claim_sun,
     )

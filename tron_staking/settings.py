@@ -365,6 +365,9 @@ class ControllerSettings(_Group):
     poll_interval_s: PositiveFloat = Field(
         default=1.0, validation_alias=AliasChoices("STAKING_POLL_INTERVAL_S")
     )
+    block_interval_s: PositiveFloat = Field(
+        default=3.0, validation_alias=AliasChoices("STAKING_BLOCK_INTERVAL_S")
+    )
     lease_ttl_s: PositiveFloat = Field(
         default=30.0, validation_alias=AliasChoices("STAKING_LEASE_TTL_S")
     )

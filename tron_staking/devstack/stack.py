@@ -69,6 +69,7 @@ _SET_BY_DEV = (
     "SERVICE_HOST",
     "SERVICE_PORT",
     "STAKING_PORT",
+    "STAKING_BLOCK_INTERVAL_S",
 )
 """Variables of the caller's environment that ``dev`` replaces with its own (REDIS_URL and
 the tuning variables pass through)."""
@@ -216,6 +217,9 @@ async def _start_stack(
         "STAKING_JWT_SECRET": jwt_secret,
         "SERVICE_HOST": "127.0.0.1",
         "SERVICE_PORT": str(options.port),
+        "STAKING_BLOCK_INTERVAL_S": str(
+            (FAST_BLOCK_INTERVAL_MS if options.fast else BLOCK_INTERVAL_MS) / 1000
+        ),
     }
     config = settings.load(service_env)
     await _prepare_store(config, accounts)

@@ -12,6 +12,7 @@ from tests.integration.controller import harness
 from tests.integration.controller.harness import ControllerRig
 from tron_staking.controller import ledger
 from tron_staking.controller.reconciler import Outcome, Reconciler
+from tron_staking.domain import claim_requests
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.enums import StakingResourceType
 from tron_staking.domain.spec import PositionSpec, VoteWeight
@@ -117,7 +118,7 @@ async def test_a_claim_request_is_claimed_once_then_fulfilled(rig: ControllerRig
     requested_at = rig.clock.now()
     await rig.store.rewards.insert(
         {
-            "id": ledger.claim_request_id(owner),
+            "id": claim_requests.claim_request_id(owner),
             "kind": "claim_request",
             "owner": owner,
             "requested_at": requested_at,
@@ -126,7 +127,7 @@ async def test_a_claim_request_is_claimed_once_then_fulfilled(rig: ControllerRig
     )
     await _settle(rig, reconciler, owner, 4)
     assert await _claims(rig, owner, start) == 1
-    request = await rig.store.rewards.get(ledger.claim_request_id(owner))
+    request = await rig.store.rewards.get(claim_requests.claim_request_id(owner))
     assert request["fulfilled_by"] is not None
     assert not await ledger.SeedLedger(None, None, rig.store.rewards).claim_requested(owner)
 

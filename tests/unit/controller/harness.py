@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import math
 
 from tests.unit.controller.chain_model import Chain, Contract, Rejected, Tx
 from tests.unit.controller.model import state as model_state
@@ -402,7 +403,7 @@ class World:
         if plan is None or not self.idle():
             self.mine()
             return
-        delay_ms = max(plan.requeue_after_s * 1000, model_state.BLOCK_MS)
+        delay_ms = max(math.ceil(plan.requeue_after_s * 1000), model_state.BLOCK_MS)
         delay_ms += -delay_ms % model_state.BLOCK_MS
         self.mine(advance_ms=delay_ms)
 

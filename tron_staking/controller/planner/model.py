@@ -32,8 +32,9 @@ from tron_staking.statemachine.position import Facts, Trigger
 class PlannerPolicy:
     """Tunables of the planner; built from settings by the composition root."""
 
-    block_interval_s: int = 3
-    """Requeue delay while anything is in flight or was just planned (one block)."""
+    block_interval_s: float = 3.0
+    """Requeue delay while anything is in flight or was just planned: one block of the chain
+    (3 s on TRON; ``STAKING_BLOCK_INTERVAL_S`` for a chain with another interval)."""
     resync_period_s: int = 300
     """Requeue delay when nothing is due (drift detection)."""
     stalled_retry_s: int = 60
@@ -50,6 +51,10 @@ class PlannerPolicy:
     """Never claim a reward below this (``STAKING_MIN_CLAIM_SUN``), nor below the claim's fee."""
     max_backoff_s: int = 86_400
     """Cap of the per-intent back-off after rejections (first retry after ``resync_period_s``)."""
+
+    def __post_init__(self) -> None:
+        if not self.block_interval_s > 0:
+            raise ValueError(f"block_interval_s must be positive, not {self.block_interval_s}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,7 +162,7 @@ class Plan:
     drift: tuple[DriftFinding, ...]
     warnings: tuple[Notice, ...]
     waiting_for: tuple[Notice, ...]
-    requeue_after_s: int
+    requeue_after_s: float
     needs_confirmation: bool = False
     """The head snapshot shows drift that would move funds: read a confirming snapshot (the
     solid state, or the head at a later block) and plan again with ``confirmation=``."""

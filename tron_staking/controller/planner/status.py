@@ -214,12 +214,13 @@ def _not_ready_reason(w: Work) -> str:
     }.get(w.state, "Converging")
 
 
-def _requeue_after_s(rnd: Round) -> int:
+def _requeue_after_s(rnd: Round) -> float:
     """The soonest of: one block while anything is planned or in flight, the known chain
     times waited for (a lock's end, an unfreeze's maturity, a back-off), the resync period,
     and the stall retry for stalls whose end is not known. A position waiting for a known
     time is not retried before it; nor is one held only by the account's own contention
-    when something in the account frees at a known time."""
+    when something in the account frees at a known time. Never sooner than one block or
+    one second, whichever is shorter."""
     if rnd.actions or any(op.in_flight for op in rnd.operations):
         rnd.requeue.append(rnd.policy.block_interval_s)
     timed = [n for n in rnd.waiting if n.until_ms is not None and n.until_ms > rnd.now]
@@ -229,4 +230,4 @@ def _requeue_after_s(rnd: Round) -> int:
             continue
         rnd.requeue.append(rnd.policy.stalled_retry_s)
         break
-    return max(1, min(rnd.requeue))
+    return max(min(1.0, rnd.policy.block_interval_s), min(rnd.requeue))

@@ -139,8 +139,12 @@ class Work:
         self.problems.append((reason, message))
 
     def move(self, kind: StakingOperationType) -> None:
-        """The stake's expected location after an operation of ``kind`` not visible yet."""
+        """The stake's expected location after an operation of ``kind`` not visible yet. A
+        delegate moves only stake that is there or on its way: one whose freeze was dropped
+        (a stray delegate, ``gate.stray_delegate``) brings the position no stake."""
         after = LOCATION_AFTER.get(kind)
+        if kind is StakingOperationType.DELEGATE and self.location is Location.NONE:
+            return
         if after is not None:
             self.location = after
             self.arriving_by = kind if after is Location.POOL else None
@@ -197,7 +201,7 @@ class Round:
         self.warnings: list[Notice] = []
         self.waiting: list[Notice] = []
         self.drift: list[DriftFinding] = []
-        self.requeue: list[int] = [policy.resync_period_s]
+        self.requeue: list[float] = [policy.resync_period_s]
         self.ledger = Ledger.of(observed, chain_time_ms, policy.fee_sun_per_byte)
         self.retries: list[tuple[tuple[PositionId, ...], bool]] = []
         """Stalls without a known end: positions, and whether only contention holds them."""
