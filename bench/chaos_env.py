@@ -155,6 +155,7 @@ class ChaosEnv:
             "STAKING_MIN_CLAIM_SUN": str(min_claim_sun),
             "STAKING_RESYNC_INTERVAL_S": "5",
             "STAKING_WORKERS": "8",
+            "STAKING_BLOCK_INTERVAL_S": str(BLOCK_INTERVAL_MS / 1000),
             "LOG_LEVEL": "INFO",
         }
         if crash_at is not None:

@@ -419,6 +419,8 @@ class Stack:
                 "SERVICE_PORT": str(port),
             }
         )
+        if self.options.block_interval_ms > 0:  # the controller looks again after one block
+            env["STAKING_BLOCK_INTERVAL_S"] = str(self.options.block_interval_ms / 1000)
         if self.redis_url is not None:
             env["REDIS_URL"] = self.redis_url
         env.update(self.options.env)

@@ -64,6 +64,7 @@ class Serve:
                 "SERVICE_PORT": str(self.port),
                 "SERVICE_HOST": "127.0.0.1",
                 "STAKING_POLL_INTERVAL_S": "0.2",
+                "STAKING_BLOCK_INTERVAL_S": "0.3",
                 "STAKING_LOG_FORMAT": "json",
             }
         )
