@@ -63,7 +63,7 @@ FUND_SUN = 100_000 * TRX
 RECEIVER_FUND_SUN = 10 * TRX
 BURST_CONCURRENCY = 32
 FULL_OWNERS, FULL_POSITIONS = 50, 250
-QUICK_OWNERS, QUICK_POSITIONS = 10, 30
+QUICK_OWNERS, QUICK_POSITIONS = 6, 18
 FREEZE = "FreezeBalanceV2Contract"
 VOTE = "VoteWitnessContract"
 DELEGATE = "DelegateResourceContract"
@@ -291,9 +291,9 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     quick: bool = args.quick
     owners_count: int = args.owners or (QUICK_OWNERS if quick else FULL_OWNERS)
     positions_count: int = args.positions or (QUICK_POSITIONS if quick else FULL_POSITIONS)
-    resync_s: float = args.resync_s or (1.0 if quick else 8.0)
-    block_ms = 500 if quick else 1000
-    solid_lag = 19
+    resync_s: float = args.resync_s or (0.5 if quick else 8.0)
+    block_ms = 250 if quick else 1000
+    solid_lag = 4 if quick else 19
     bound_s: float = args.timeout_s or (120.0 if quick else 600.0)
     env = {
         "STAKING_CHAIN_QPS": str(args.chain_qps),
@@ -317,7 +317,9 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         },
     }
     if quick:
-        report["setup"]["note"] = "quick: 500 ms blocks instead of 1 s, a small fleet"
+        report["setup"]["note"] = (
+            "quick: 250 ms blocks instead of 1 s, solid lag 4 instead of 19, a small fleet"
+        )
     owners = new_accounts(owners_count, "fleet-owner")
     receivers = new_accounts(max(5, owners_count // 20), "fleet-receiver")
     options = StackOptions(

@@ -5,7 +5,7 @@ Starts SecantusDB, a tron-devnet (the service needs a chain endpoint; these requ
 read it), ``tron-staking serve --role api`` and :mod:`bench.minimal_app`, then, for each of
 ``POST /positions``, ``GET /positions/{id}`` and ``GET /health/live``, runs
 :mod:`bench.loadgen` in a separate process against the service and then the minimal app, at
-fixed concurrency for a fixed duration (30 s each; 2 s with ``--quick``). The 30 s are run as
+fixed concurrency for a fixed duration (30 s each; 1 s with ``--quick``). The 30 s are run as
 three rounds of 10 s, alternating service and minimal app, so that a change in the machine's
 load during the run hits both alike. The ratio service/minimal of requests/s is judged
 against the target of 0.7.
@@ -63,8 +63,8 @@ def _seed(client: httpx.Client, url: str, headers: dict[str, str], bodies: list[
 
 
 def run(quick: bool, concurrency: int) -> dict[str, Any]:
-    duration = 2.0 if quick else 30.0
-    warmup = 0.3 if quick else 2.0
+    duration = 1.0 if quick else 30.0
+    warmup = 0.2 if quick else 2.0
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
         work = Path(tmp)
@@ -218,7 +218,7 @@ def _job(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput")
-    parser.add_argument("--quick", action="store_true", help="2 s per endpoint instead of 30 s")
+    parser.add_argument("--quick", action="store_true", help="1 s per endpoint instead of 30 s")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--out", type=Path, default=RESULTS, help="report folder")
     args = parser.parse_args(argv)
