@@ -82,7 +82,9 @@ BENCH_QUICK_OUT  := bench/results/quick
 
 bench: $(STAMP)
 	@status=0; for name in $(BENCHMARKS); do \
-		echo "== bench.$$name"; $(BIN)/python -m bench.$$name || status=1; \
+		echo "== bench.$$name (load average $$(cut -d' ' -f1-3 /proc/loadavg))"; \
+		started=$$(date +%s); $(BIN)/python -m bench.$$name || status=1; \
+		echo "== bench.$$name took $$(( $$(date +%s) - started )) s"; \
 	done; $(BIN)/python -m bench.report || status=1; exit $$status
 
 # The reduced run that CI makes (the end of `make test`): fails on correctness only (a duplicate
