@@ -231,11 +231,11 @@ def _stake_drift(
         frozen = [
             w for w in works if w.resource is resource and w.state in (State.FROZEN, State.VOTING)
         ]
+        claimed = sum(w.amount_sun for w in frozen) + sum(w.amount_sun for w in delegated)
         have = snapshot.staked(resource) - sum(w.amount_sun for w in delegated)
         if have < 0:
             frozen, have = frozen + delegated, snapshot.staked(resource)
         amounts = {w.id: w.amount_sun for w in frozen}
-        claimed = sum(amounts.values()) + sum(w.amount_sun for w in delegated)
         dropped = keep_within(frozen, amounts, have)
         left = have - sum(w.amount_sun for w in frozen) + sum(w.amount_sun for w in dropped)
         message = (
