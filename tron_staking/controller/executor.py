@@ -5,7 +5,11 @@ action:
 
 1. **build** it on the node (the node validates it against its pending state) with the
    expiration computed from the head block's time — the chain adapter does that from the
-   ``head`` block passed in, never from the local clock;
+   ``head`` block passed in, never from the local clock. The head is read again before an
+   action when ``HEAD_REFRESH_S`` have passed since the last read: the sends of one plan can
+   outlast the expiration window on a loaded machine (on the devnet, whose chain clock moves
+   3 s per block, a 60 s window is 20 s of wall time with 1 s blocks), and an action built on
+   a stale head would be refused as expired;
 2. **record** the operation (``recorded``: txid, raw data, expiration, the lease's fencing
    token, the action's intent key, positions, votes and basis) **before** signing; the
    store's unique index on the intent key among non-final operations refuses a second one;
@@ -29,7 +33,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from typing import Final
 
+import anyio
 import structlog
 
 from tron_staking.chain.ports import ChainClient
@@ -47,6 +53,9 @@ from tron_staking.signer.ports import Signer
 from tron_staking.store.records import Lease
 
 _log = structlog.get_logger(__name__)
+
+HEAD_REFRESH_S: Final = 1.0
+"""Wall seconds after which the head is read again before the next action is built."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,10 +112,14 @@ class Executor:
         if not actions:
             return Execution((), (), ())
         head = await self._chain.head()
+        read_at = anyio.current_time()
         done: list[Operation] = []
         refusals: list[BuildRefusal] = []
         events: list[TxEvent] = []
         for action in actions:
+            if anyio.current_time() - read_at >= HEAD_REFRESH_S:
+                head = await self._chain.head()
+                read_at = anyio.current_time()
             try:
                 unsigned = await self._chain.build(owner, action.kind, action.params, head)
             except ChainRejectedError as exc:

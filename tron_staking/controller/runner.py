@@ -11,7 +11,9 @@
 * a slow resync that queues every owner with an active position
   (``STAKING_RESYNC_INTERVAL_S``; also once at start-up): drift detection;
 * a listener for wake-ups on Redis pub/sub (the API publishes one on every spec change); with
-  no Redis the poller alone finds the work, a little later;
+  no Redis the wake-ups of an API in the same process (``serve --role all``) arrive through
+  the stand-in cache, and a controller in its own process finds the work by the poller, a
+  little later;
 * a refresh of the store-wide figures (``staking_positions{state}``,
   ``staking_active_records``, ``staking_total_trx_staked``) from the positions collection
   every ``totals_interval_s``: every replica reports the same totals, whatever owners it
@@ -133,8 +135,7 @@ class Runner:
                 tg.start_soon(self._every, self._settings.poll_interval_s, self._queue_due)
                 tg.start_soon(self._every, self._settings.resync_interval_s, self._queue_active)
                 tg.start_soon(self._every, self._settings.totals_interval_s, self.refresh_totals)
-                if self._cache.enabled:
-                    tg.start_soon(self._listen)
+                tg.start_soon(self._listen)
 
     # -- finding work ---------------------------------------------------------------------------
 
