@@ -20,8 +20,8 @@ count that was run.
    peak RSS (``VmHWM``) and CPU seconds from /proc. Target: RSS ≤ 250 MB.
 5. Times ``GET /positions`` with filters (none, owner, state, resource, label) and page sizes
    (10, 50, 500), and walking pages with the cursor: p50/p99 over up to 20 requests per case,
-   fewer once a case has spent 20 s, no more cases once 180 s are spent (quick: 4 cases,
-   2 requests).
+   fewer once a case has spent 20 s, no more cases once 180 s are spent, and no request may
+   outlast that budget (at least 5 s each; quick: 4 cases, 2 requests).
 
 The serve runs with ``STAKING_CHAIN_QPS=1000`` (the devnet is local; the default of 10/s
 would make the pass measure the rate limiter). Writes ``bench/results/scale.json``.
@@ -141,8 +141,19 @@ def _full_pass(url: str, pid: int, owners: int, budget_s: float) -> dict[str, An
     }
 
 
+def _request_timeout(deadline: float) -> float:
+    """A listing's timeout: what is left of the listings' budget (at least 5 s), so that one
+    slow listing cannot stretch the phase past its budget."""
+    return max(5.0, min(LISTING_TIMEOUT_S, deadline - time.perf_counter()))
+
+
 def _latency(
-    client: httpx.Client, url: str, params: dict[str, str], repeat: int, budget_s: float
+    client: httpx.Client,
+    url: str,
+    params: dict[str, str],
+    repeat: int,
+    budget_s: float,
+    deadline: float,
 ) -> dict[str, Any]:
     """Up to ``repeat`` requests, stopping early once ``budget_s`` is spent (at least one)."""
     times: list[float] = []
@@ -151,10 +162,11 @@ def _latency(
     spent = 0.0
     for _ in range(repeat):
         started = time.perf_counter()
+        timeout = _request_timeout(deadline)
         try:
-            response = client.get(url, params=params)
+            response = client.get(url, params=params, timeout=timeout)
         except httpx.TimeoutException:
-            return {"params": params, "timed_out_s": LISTING_TIMEOUT_S, "requests": len(times)}
+            return {"params": params, "timed_out_s": round(timeout, 1), "requests": len(times)}
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             # A 503 (the store timed out) is a finding of this benchmark, not a crash of it.
@@ -177,16 +189,19 @@ def _latency(
     }
 
 
-def _walk(client: httpx.Client, url: str, pages: int, limit: int) -> dict[str, Any]:
+def _walk(
+    client: httpx.Client, url: str, pages: int, limit: int, deadline: float
+) -> dict[str, Any]:
     cursor: str | None = None
     times = []
     for _ in range(pages):
         params = {"limit": str(limit)} | ({"cursor": cursor} if cursor else {})
         started = time.perf_counter()
+        timeout = _request_timeout(deadline)
         try:
-            response = client.get(url, params=params)
+            response = client.get(url, params=params, timeout=timeout)
         except httpx.TimeoutException:
-            return {"params": {"limit": str(limit)}, "timed_out_s": LISTING_TIMEOUT_S}
+            return {"params": {"limit": str(limit)}, "timed_out_s": round(timeout, 1)}
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             return {"params": {"limit": str(limit)}, "error": response.text[:200]}
@@ -222,12 +237,13 @@ def _listings(url: str, token: str, owner: str, quick: bool) -> list[dict[str, A
     with httpx.Client(timeout=LISTING_TIMEOUT_S, headers=headers) as client:
         rows = []
         started = time.perf_counter()
+        deadline = started + LISTINGS_BUDGET_S
         for params in cases:
-            if time.perf_counter() - started > LISTINGS_BUDGET_S:
+            if time.perf_counter() > deadline:
                 rows.append({"params": params, "skipped": "the listings' budget was spent"})
                 continue
-            rows.append(_latency(client, listing, params, repeat, budget_s))
-        rows.append(_walk(client, listing, 3 if quick else 10, 100))
+            rows.append(_latency(client, listing, params, repeat, budget_s, deadline))
+        rows.append(_walk(client, listing, 3 if quick else 10, 100, deadline))
     return rows
 
 
