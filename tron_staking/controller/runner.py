@@ -7,9 +7,14 @@
   and reconciling them; each result requeues the owner after its ``requeue_after_s`` (errors
   back off exponentially);
 * a poller that queues the owners whose ``next_reconcile_at`` is due
-  (``STAKING_POLL_INTERVAL_S``);
+  (``STAKING_POLL_INTERVAL_S``): each poll reads one bounded batch of due positions (the
+  ``next_reconcile_at`` index, only their ``owner``), the next poll going on after the last
+  one read until a short batch starts the sweep over — so however many positions are stored,
+  a poll costs one small query and every due owner is reached;
 * a slow resync that queues every owner with an active position
-  (``STAKING_RESYNC_INTERVAL_S``; also once at start-up): drift detection;
+  (``STAKING_RESYNC_INTERVAL_S``; also once at start-up): drift detection. The owners come
+  from one ``distinct`` (no position is read) and are spread over half a resync period, so
+  the owners the poller finds due are reconciled first and the work starts at once;
 * a listener for wake-ups on Redis pub/sub (the API publishes one on every spec change); with
   no Redis the wake-ups of an API in the same process (``serve --role all``) arrive through
   the stand-in cache, and a controller in its own process finds the work by the poller, a
@@ -28,6 +33,7 @@ which is how SIGTERM drains (the pipeline is crash-safe, so cancelling instead i
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -49,7 +55,11 @@ from tron_staking.store.ports import Clock, VersionedStore
 _log = structlog.get_logger(__name__)
 
 MAX_ERROR_BACKOFF_S = 300.0
-_PAGE = 500
+_TOTALS_PAGE = 5000
+DUE_BATCH = 1000
+"""At most this many due positions are read per poll."""
+RESYNC_SPREAD = 0.5
+"""The start-up and periodic resyncs spread their owners over this share of the period."""
 _INCLUSION_COUNTERS = {
     StakingOperationType.FREEZE.value: "freezes_total",
     StakingOperationType.UNFREEZE.value: "unfreezes_total",
@@ -65,6 +75,16 @@ _STAKED_STATES = (
 
 _CHAIN_OUTCOMES = {"ok": "ok", "rate_limited": "transient", "unavailable": "transient"}
 """The transport's outcomes as the contract's labels; anything else (ambiguous) is an error."""
+
+
+DUE_SORT = (("next_reconcile_at", 1),)
+"""The due poller's order: the ``next_reconcile_at`` index (then ``id``)."""
+
+
+def due_filter(now: dt.datetime) -> dict[str, Any]:
+    """The positions the due poller looks for: ``next_reconcile_at`` has come (a terminal
+    position has none, so it never matches)."""
+    return {"next_reconcile_at": {"$lte": now}}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +123,7 @@ class Runner:
         self._working = 0
         self._chain_requests = chain_requests
         self._chain_counted: dict[tuple[str, str], int] = {}
+        self._due_cursor: str | None = None
         self.last_reconcile_at: float | None = None
 
     @property
@@ -148,23 +169,34 @@ class Runner:
             await anyio.sleep(period_s)
 
     async def _queue_due(self) -> None:
-        """Queue every owner with a position whose ``next_reconcile_at`` has come."""
-        await self._queue_owners({"next_reconcile_at": {"$lte": self._clock.now()}})
+        """Queue the owners of the next batch of positions whose ``next_reconcile_at`` has
+        come, oldest due first, going on after the batch of the previous poll (a position
+        that stays due, its owner failing or leased elsewhere, cannot hide the others)."""
+        page = await self._positions.find(
+            due_filter(self._clock.now()),
+            sort=DUE_SORT,
+            limit=DUE_BATCH,
+            cursor=self._due_cursor,
+            fields=["owner"],
+        )
+        self._due_cursor = page.next_cursor
+        for raw in page.items:
+            self.queue.add(str(raw["owner"]))
+        self._metrics.workqueue_depth.set(len(self.queue))
 
     async def _queue_active(self) -> None:
-        """Queue every owner with a position that is not withdrawn."""
-        await self._queue_owners({})
-
-    async def _queue_owners(self, extra: dict[str, Any]) -> None:
-        query = {"state": {"$ne": StakingStatusType.WITHDRAWN.value}, **extra}
-        cursor: str | None = None
-        while True:
-            page = await self._positions.find(query, limit=_PAGE, cursor=cursor)
-            for raw in page.items:
-                self.queue.add(str(raw["owner"]))
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
+        """Queue every owner with a position that is not withdrawn, spread over
+        ``RESYNC_SPREAD`` of the resync period (the first at once)."""
+        owners = sorted(
+            str(owner)
+            for owner in await self._positions.distinct(
+                "owner", {"state": {"$ne": StakingStatusType.WITHDRAWN.value}}
+            )
+        )
+        if owners:
+            step_s = self._settings.resync_interval_s * RESYNC_SPREAD / len(owners)
+            for index, owner in enumerate(owners):
+                self.queue.add(owner, delay_s=index * step_s)
         self._metrics.workqueue_depth.set(len(self.queue))
 
     async def _listen(self) -> None:
@@ -210,7 +242,10 @@ class Runner:
         cursor: str | None = None
         while True:
             page = await self._positions.find(
-                {"state": {"$in": list(_STAKED_STATES)}}, limit=_PAGE, cursor=cursor
+                {"state": {"$in": list(_STAKED_STATES)}},
+                limit=_TOTALS_PAGE,
+                cursor=cursor,
+                fields=["amount_sun"],
             )
             staked_sun += sum(int(raw["amount_sun"]) for raw in page.items)
             if page.next_cursor is None:

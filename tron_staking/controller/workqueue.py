@@ -9,11 +9,16 @@ it and call ``done``. The queue keeps the promises of controller-runtime's work 
   it is added meanwhile, it becomes due again once ``done`` is called (nothing is lost);
 * **delayed** — ``add(owner, delay_s=…)`` makes it due later (the reconcile's requeue time).
 
+Finding the next owner costs O(log n) (a heap of due times; stale entries are dropped as
+they surface), so a queue holding every owner of a large fleet stays cheap to serve.
+
 Time is the event loop's monotonic clock (``anyio.current_time``); ``close`` wakes every
 waiting worker with :class:`QueueClosedError`, which is how the runner drains on SIGTERM.
 """
 
 from __future__ import annotations
+
+import heapq
 
 import anyio
 
@@ -27,6 +32,7 @@ class WorkQueue:
 
     def __init__(self) -> None:
         self._due: dict[str, float] = {}
+        self._heap: list[tuple[float, str]] = []
         self._processing: set[str] = set()
         self._changed = anyio.Event()
         self._closed = False
@@ -47,6 +53,7 @@ class WorkQueue:
         current = self._due.get(owner)
         if current is None or due < current:
             self._due[owner] = due
+            heapq.heappush(self._heap, (due, owner))
             self._notify()
 
     async def get(self) -> str:
@@ -77,13 +84,23 @@ class WorkQueue:
         self._notify()
 
     def _next(self) -> tuple[str | None, float]:
-        candidates = [
-            (due, owner) for owner, due in self._due.items() if owner not in self._processing
-        ]
-        if not candidates:
-            return None, 0.0
-        due, owner = min(candidates)
-        return owner, due
+        """The waiting owner due soonest that no worker is processing (ties by owner)."""
+        heap = self._heap
+        busy: list[tuple[float, str]] = []
+        found: tuple[str | None, float] = (None, 0.0)
+        while heap:
+            due, owner = heap[0]
+            if self._due.get(owner) != due:
+                heapq.heappop(heap)  # stale: taken, or moved earlier since
+                continue
+            if owner in self._processing:
+                busy.append(heapq.heappop(heap))
+                continue
+            found = (owner, due)
+            break
+        for entry in busy:
+            heapq.heappush(heap, entry)
+        return found
 
     def _notify(self) -> None:
         self._changed.set()

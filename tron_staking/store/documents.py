@@ -14,7 +14,9 @@ spec edits) are not fenced and leave ``fencing_token`` as it is.
 
 Pagination is by key set: the listing is sorted by the given fields plus ``id`` as the final
 tie-breaker, and the opaque cursor carries the sort values of the last item returned. Sort
-fields must be present (and not null) in every document of the listing.
+fields must be present (and not null) in every document of the listing. The next page is
+asked for with a plain range on the first sort field (which the sort's index serves) and the
+ties with the cursor on that field are skipped here.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from tron_staking.store.records import Document, Lease, Page
 
 _NO_ID = {"_id": False}
 _CURSOR_SCALARS = (str, int, float, dt.datetime)
+_TIE_ALLOWANCE = 32
+"""Documents asked for beyond a page, for those tied with the cursor on the first sort field."""
 _RESERVED = frozenset({"_id", "id", "version", FENCING_TOKEN})
 _JSON_OPTIONS = bson.json_util.JSONOptions(
     json_mode=bson.json_util.JSONMode.CANONICAL, tz_aware=True, tzinfo=dt.UTC
@@ -99,14 +103,41 @@ def decode_cursor(cursor: str, sort: Sequence[tuple[str, int]]) -> list[Any]:
     return values
 
 
-def _after(sort: Sequence[tuple[str, int]], values: Sequence[Any]) -> dict[str, Any]:
-    """The filter selecting documents strictly after ``values`` in ``sort`` order."""
-    branches: list[dict[str, Any]] = []
-    for index, (field, direction) in enumerate(sort):
-        branch: dict[str, Any] = {sort[i][0]: values[i] for i in range(index)}
-        branch[field] = {"$gt" if direction == 1 else "$lt": values[index]}
-        branches.append(branch)
-    return {"$or": branches}
+def _from(
+    query: dict[str, Any], sort: Sequence[tuple[str, int]], values: Sequence[Any]
+) -> dict[str, Any]:
+    """``query`` narrowed to the documents at or after ``values`` in the first sort field: a
+    plain range on that field (merged into the query's own condition on it), which a query
+    planner serves from the sort's index, where an ``$or`` over the sort fields would make
+    some servers scan the collection. The ties on that field up to ``values`` are skipped by
+    :func:`_is_after` on the way back."""
+    field, direction = sort[0]
+    bound = {"$gte" if direction == 1 else "$lte": values[0]}
+    current = query.get(field)
+    if current is None:
+        return {**query, field: bound}
+    if (
+        isinstance(current, Mapping)
+        and all(str(op).startswith("$") for op in current)
+        and not set(bound) & set(current)
+    ):
+        return {**query, field: {**current, **bound}}
+    return {"$and": [query, {field: bound}]}
+
+
+def _is_after(
+    document: Mapping[str, Any], sort: Sequence[tuple[str, int]], values: Sequence[Any]
+) -> bool:
+    """Whether ``document`` comes strictly after ``values`` in ``sort`` order."""
+    for (field, direction), value in zip(sort, values, strict=True):
+        mine = _value_at(document, field)
+        if mine == value:
+            continue
+        try:
+            return bool(mine > value) if direction == 1 else bool(mine < value)
+        except TypeError:
+            return True  # another BSON type: the server ordered it after the tie already
+    return False
 
 
 def stamped(document: Mapping[str, Any], lease: Lease | None) -> Document:
@@ -165,25 +196,52 @@ class VersionedRepository:
         sort: Sequence[tuple[str, int]] = (),
         limit: int = 50,
         cursor: str | None = None,
+        fields: Sequence[str] | None = None,
     ) -> Page:
         """One page of the documents matching ``filter_``, in ``sort`` order then by ``id``.
 
+        With ``fields``, each document carries only those fields (and the sort fields and
+        ``id``, which the cursor needs): the server sends no more than the caller reads.
         Raises ValidationError(field="cursor") for a cursor that this listing did not issue.
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
         spec = _normalize_sort(sort)
         query: dict[str, Any] = dict(filter_ or {})
+        after: list[Any] | None = None
         if cursor is not None:
-            query = {"$and": [query, _after(spec, decode_cursor(cursor, spec))]}
-        with translate.driver_errors(f"find in {self._name}"):
-            found = self._collection.find(query, _NO_ID).sort(spec).limit(limit + 1)
-            documents = await found.to_list()
+            after = decode_cursor(cursor, spec)
+            query = _from(query, spec, after)
+        projection: dict[str, bool] = dict(_NO_ID)
+        if fields is not None:
+            projection.update((field, True) for field in (*fields, *(f for f, _ in spec)))
+        wanted = limit + 1
+        asked = wanted + (_TIE_ALLOWANCE if after is not None else 0)
+        while True:
+            with translate.driver_errors(f"find in {self._name}"):
+                found = (
+                    await self._collection.find(query, projection).sort(spec).limit(asked).to_list()
+                )
+            documents = found
+            if after is not None:
+                skip = 0
+                while skip < len(found) and not _is_after(found[skip], spec, after):
+                    skip += 1
+                documents = found[skip:]
+            if len(documents) >= wanted or len(found) < asked:
+                break
+            asked *= 2  # more ties with the cursor's first sort value than allowed for
         if len(documents) <= limit:
             return Page(items=tuple(documents), next_cursor=None)
         last = documents[limit - 1]
         next_cursor = encode_cursor(spec, [_value_at(last, field) for field, _ in spec])
         return Page(items=tuple(documents[:limit]), next_cursor=next_cursor)
+
+    async def distinct(self, field: str, filter_: Mapping[str, Any] | None = None) -> list[Any]:
+        """The distinct values of ``field`` among the documents matching ``filter_``, in one
+        round trip (no document is sent back)."""
+        with translate.driver_errors(f"distinct in {self._name}"):
+            return list(await self._collection.distinct(field, dict(filter_ or {})))
 
     async def count(self, filter_: Mapping[str, Any] | None = None) -> int:
         with translate.driver_errors(f"count in {self._name}"):

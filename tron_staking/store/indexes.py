@@ -13,6 +13,11 @@ non-final operation per ``intent_key`` (the store's guard against a second trans
 one intent; final operations are not indexed, so a proven-expired intent can be retried).
 Operations whose effect is pending (``effect_pending``) are indexed by owner apart, so the
 controller loads them at any age without scanning an owner's whole history.
+
+Every listing of positions (sorted by ``created_at`` then ``id``) has an index that serves its
+sort: by owner, by state, or none (the other filters — resource, labels — are applied along
+the ``created_at`` order). A position's operations (its ``transactions`` in a response) are
+found by ``position_ids``, oldest first.
 """
 
 from __future__ import annotations
@@ -89,7 +94,11 @@ INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
     names.STAKING_RECORDS: (
         _unique_id(),
         IndexSpec("owner_state", (("owner", 1), ("state", 1))),
-        IndexSpec("next_reconcile_at", (("next_reconcile_at", 1),)),
+        # The due poller's order (an older ``next_reconcile_at`` index, if present, is unused).
+        IndexSpec("next_reconcile_at_id", (("next_reconcile_at", 1), ("id", 1))),
+        IndexSpec("owner_created_at", (("owner", 1), ("created_at", 1), ("id", 1))),
+        IndexSpec("state_created_at", (("state", 1), ("created_at", 1), ("id", 1))),
+        IndexSpec("created_at", (("created_at", 1), ("id", 1))),
         # Labels are a free-form map filtered as labels.<key> = <value>.
         IndexSpec("labels", (("labels.$**", 1),)),
     ),
@@ -121,6 +130,7 @@ INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
             partial_filter={"state": {"$in": _IN_FLIGHT_STATES}},
         ),
         IndexSpec("owner_state", (("owner", 1), ("state", 1))),
+        IndexSpec("position_ids_created_at", (("position_ids", 1), ("created_at", 1))),
         # The operations whose effect is not yet recorded on their positions, at any age.
         IndexSpec(
             "owner_effect_pending",

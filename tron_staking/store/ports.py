@@ -44,7 +44,10 @@ class VersionedStore(Protocol):
         sort: Sequence[tuple[str, int]] = (),
         limit: int = 50,
         cursor: str | None = None,
+        fields: Sequence[str] | None = None,
     ) -> Page: ...
+
+    async def distinct(self, field: str, filter_: Mapping[str, Any] | None = None) -> list[Any]: ...
 
     async def count(self, filter_: Mapping[str, Any] | None = None) -> int: ...
 
@@ -71,7 +74,12 @@ class TransitionLog(Protocol):
     """The append-only history of each position; ``seq`` grows by one per entry."""
 
     async def append(
-        self, position_id: str, entry: Mapping[str, Any], *, lease: Lease | None = None
+        self,
+        position_id: str,
+        entry: Mapping[str, Any],
+        *,
+        lease: Lease | None = None,
+        first: bool = False,
     ) -> Document: ...
 
     async def list(

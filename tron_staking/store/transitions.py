@@ -37,21 +37,34 @@ class MongoTransitionLog:
         self._fence = fence
 
     async def append(
-        self, position_id: str, entry: Mapping[str, Any], *, lease: Lease | None = None
+        self,
+        position_id: str,
+        entry: Mapping[str, Any],
+        *,
+        lease: Lease | None = None,
+        first: bool = False,
     ) -> Document:
         """Store ``entry`` as the next transition of ``position_id`` and return it with its
         ``seq`` (and ``at`` from the clock when the entry has none).
+
+        ``first``: the position was just created, so the entry is tried as ``seq`` 1 without
+        reading the last one (one round trip); should another entry hold 1, it is appended
+        after the last as usual.
 
         With ``lease``, the entry is stored only while the lease holds. Raises
         DuplicateKeyError if concurrent appends kept winning (re-read and retry),
         LeaseLostError when ``lease`` no longer holds (nothing stored), and
         StoreUnavailableError when MongoDB cannot be reached.
         """
-        for _ in range(_ATTEMPTS):
-            with translate.driver_errors("read state_transitions"):
-                last = await self._collection.find_one(
-                    {"position_id": position_id}, {"_id": False, "seq": True}, sort=[("seq", -1)]
-                )
+        for attempt in range(_ATTEMPTS):
+            last: Document | None = None
+            if not (first and attempt == 0):
+                with translate.driver_errors("read state_transitions"):
+                    last = await self._collection.find_one(
+                        {"position_id": position_id},
+                        {"_id": False, "seq": True},
+                        sort=[("seq", -1)],
+                    )
             document: Document = {
                 key: value for key, value in entry.items() if key not in ("_id", "seq")
             }
