@@ -18,7 +18,7 @@ from typing import Any
 
 import anyio
 
-from tron_staking.api import problems
+from tron_staking.api import problems, responses, views
 from tron_staking.api.auth import Principal
 from tron_staking.api.context import ApiContext
 from tron_staking.domain import ids
@@ -82,7 +82,13 @@ async def check_with_chain(ctx: ApiContext, spec: PositionSpec) -> tuple[Conditi
 
 
 async def _history(
-    ctx: ApiContext, position: Position, trigger: str, reason: str, principal: Principal
+    ctx: ApiContext,
+    position: Position,
+    trigger: str,
+    reason: str,
+    principal: Principal,
+    *,
+    first: bool = False,
 ) -> None:
     await ctx.deps.store.transitions.append(
         position.id,
@@ -96,6 +102,7 @@ async def _history(
             "generation": position.generation,
             "subject": principal.subject,
         },
+        first=first,
     )
 
 
@@ -133,8 +140,10 @@ async def declare(
             raise
         return await _existing_response(ctx, principal, spec, render, idempotency, position.id)
     created = position.with_version(int(document["version"]))
-    await _history(ctx, created, "spec_declared", "declared through the API", principal)
-    response = StoredResponse(status_code=201, body=await render(created))
+    await _history(ctx, created, "spec_declared", "declared through the API", principal, first=True)
+    # A position stored just now has no operation yet: its response lists none (not read).
+    body = responses.body_of(views.position_out(created, ()))
+    response = StoredResponse(status_code=201, body=body)
     if idempotency is not None:
         response = await idem.put_if_absent(key, principal.subject, digest, response)
     await _wake(ctx, spec.owner)

@@ -19,6 +19,8 @@ from tron_staking.store.ports import VersionedStore
 
 MAX_TRANSACTIONS = 200
 """At most this many operations are listed per page of positions."""
+_TRANSACTION_FIELDS = ("id", "kind", "txid", "state", "block", "position_ids")
+"""What a position's ``transactions`` show of each operation (the only fields read)."""
 
 
 def position_out(position: Position, operations: Iterable[Mapping[str, Any]]) -> models.PositionOut:
@@ -83,6 +85,7 @@ async def operations_of(
         {"position_ids": {"$in": list(position_ids)}},
         sort=[("created_at", 1)],
         limit=MAX_TRANSACTIONS,
+        fields=_TRANSACTION_FIELDS,
     )
     return list(page.items)
 
