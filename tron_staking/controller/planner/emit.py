@@ -38,12 +38,15 @@ def emit(
     position_votes: Mapping[PositionId, tuple[WitnessVote, ...]] | None = None,
     reserve_sizes: tuple[int, ...] = (),
     amount_sun: int | None = None,
+    progressing: list[Work] | None = None,
 ) -> bool:
     """Plan one transaction; False (nothing planned) when backed off or unaffordable.
 
     ``reserve_sizes``: the sizes of follow-up transactions this one makes necessary (a
     freeze's vote and delegate); the balance must also cover their fees. ``amount_sun``: what
     the action moves when its parameters do not say (a withdrawal, a claim).
+    ``progressing``: the named works the action changes (all of ``works`` when None); only
+    they are reported as progressing (a vote names every voter but may change few).
     """
     basis = gate.basis_of(kind, params, works, facts or {})
     if gate.held_back(rnd, key, basis, works):
@@ -77,9 +80,10 @@ def emit(
             basis=basis,
         )
     )
+    changed = {w.id for w in (works if progressing is None else progressing)}
     for w in works:
         w.move(kind)
-        if kind not in _OWNER_CHORES:
+        if kind not in _OWNER_CHORES and w.id in changed:
             w.progress.append(f"{kind.value} planned")
     if fee:
         rnd.warn(

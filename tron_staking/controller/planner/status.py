@@ -82,7 +82,23 @@ def hold(rnd: Round, reason: str, message: str, *, needs_confirmation: bool) -> 
 
 
 def _serves(op: Operation, w: Work) -> bool:
-    return op.kind not in _OWNER_CHORES and (w.id in op.position_ids or w.id in op.position_votes)
+    if op.kind in _OWNER_CHORES or (w.id not in op.position_ids and w.id not in op.position_votes):
+        return False
+    return not recasts_ready_votes(op, w)
+
+
+def recasts_ready_votes(op: Operation, w: Work) -> bool:
+    """``op`` is a vote casting the votes of ``w`` — Ready for its generation — again as they
+    are (a new position of the owner needs a new list, and a list replaces the account's):
+    it changes nothing for ``w`` whether it lands, is dropped or is refused, so ``w`` keeps
+    its Ready while it is in flight and until it is final."""
+    position = w.position
+    return (
+        op.kind is Kind.VOTE
+        and position.ready
+        and position.observed_generation == position.generation
+        and op.position_votes.get(w.id, ()) == w.votes_cast
+    )
 
 
 def _awaiting_finality(rnd: Round, w: Work) -> list[Operation]:

@@ -122,7 +122,10 @@ def plan_vote(rnd: Round) -> None:
         return
     named = [*voters, *leaving, *(w for w in rnd.works.values() if w.id in fixed)]
     key = intent_key(Kind.VOTE, rnd.owner)
-    if not gate.admit(rnd, Kind.VOTE, key, named, "vote"):
+    # While a vote is in flight, only the positions whose votes would change wait for it: the
+    # others hold their votes whatever becomes of it (``status.recasts_ready_votes``).
+    changing = [w for w in named if account.per_position.get(w.id, ()) != w.votes_cast]
+    if not gate.admit(rnd, Kind.VOTE, key, changing or named, "vote"):
         return
     emit(
         rnd,
@@ -139,6 +142,7 @@ def plan_vote(rnd: Round) -> None:
         f"({len(voters)} positions voting, {len(leaving)} leaving)",
         facts={"tron_power": limit, "witnesses": sorted(witnesses)},
         position_votes={pid: v for pid, v in account.per_position.items() if v},
+        progressing=changing or named,
     )
 
 
