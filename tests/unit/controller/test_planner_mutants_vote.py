@@ -196,15 +196,15 @@ def test_nothing_to_do_without_voters_or_leaving_positions() -> None:
 def test_unmanaged_votes_are_what_the_chain_shows_above_the_positions_own() -> None:
     voter = voting("voter", 100, {"W1": 1}, [wv(W1, 100)])
     going = voting("going", 10, None, [wv(W2, 10)])
-    # W1: 30 more than cast (kept); W2: exactly what was cast (none kept); W3: all unmanaged;
-    # a vote for an address that is no witness any more is not kept
-    chain = [wv(W1, 130), wv(W2, 10), wv(W3, 7), wv(NOT_A_WITNESS, 5)]
+    # W1: 30 more than cast (kept); W2: exactly what was cast (none kept); W3 and W4 (a
+    # single vote): all unmanaged; a vote for an address that is no witness any more is not kept
+    chain = [wv(W1, 130), wv(W2, 10), wv(W3, 7), wv(W4, 1), wv(NOT_A_WITNESS, 5)]
     observed = snapshot(frozen={EN: 200 * SUN}, votes=chain)
     rnd = round_of([voter, going], observed)
     plan_vote(rnd)
     [action] = rnd.actions
     assert action.params["votes"] == [
-        {"vote_address": w, "vote_count": c} for w, c in sorted([(W1, 130), (W3, 7)])
+        {"vote_address": w, "vote_count": c} for w, c in sorted([(W1, 130), (W3, 7), (W4, 1)])
     ]
     assert action.position_ids == tuple(sorted([voter.id, going.id]))
     assert dict(action.position_votes) == {voter.id: (wv(W1, 100),)}
@@ -213,7 +213,7 @@ def test_unmanaged_votes_are_what_the_chain_shows_above_the_positions_own() -> N
     plan_vote(rnd)
     assert rnd.actions[0].params["votes"] == [
         {"vote_address": w, "vote_count": c}
-        for w, c in sorted([(W1, 130), (W3, 7), (NOT_A_WITNESS, 5)])
+        for w, c in sorted([(W1, 130), (W3, 7), (W4, 1), (NOT_A_WITNESS, 5)])
     ]
     # not kept: only the managed votes are cast
     policy = dataclasses.replace(POLICY, keep_unmanaged_votes=False)
@@ -375,7 +375,13 @@ def test_a_vote_in_flight_holds_the_next_one() -> None:
     rnd = round_of([voter], snapshot(frozen={EN: 100 * SUN}), [sent])
     plan_vote(rnd)
     assert rnd.actions == []
-    assert [(n.code, n.position_ids) for n in rnd.waiting] == [("OperationInFlight", (voter.id,))]
+    assert [(n.code, n.message, n.position_ids) for n in rnd.waiting] == [
+        (
+            "OperationInFlight",
+            f"vote: vote {sent.txid} is broadcast; nothing equivalent is planned until it is final",
+            (voter.id,),
+        )
+    ]
 
 
 # -- the rescale guard --------------------------------------------------------------------------
@@ -490,4 +496,22 @@ def test_protected_votes_include_the_owners_unless_they_are_replaced() -> None:
     rnd = rescale_round(
         [STAYS, LEAVES], chain, 60, 60, [unfreeze([LEAVES], 40 * SUN)], policy=policy
     )
+    assert (rnd.held_unfreezes, rnd.warnings) == ({EN}, [])
+
+
+def test_a_rescale_that_leaves_the_owners_share_whole_is_only_reported() -> None:
+    # W1 holds 50 of the leaving position's votes and 50 of the owner's: the rescale to 60
+    # keeps 60 for W1, more than the owner's 50, so nothing protected is cut
+    going = voting("going", 50, {"W1": 1}, [wv(W1, 50)], state=State.FROZEN, unstake=True)
+    rnd = rescale_round([going], [wv(W1, 100)], 60, 60, [unfreeze([going], 40 * SUN)])
+    assert rnd.held_unfreezes == set()
+    assert [n.message for n in rnd.warnings] == [
+        "the unfreeze lowers tron power to 60: java-tron rescales the votes from 100 to 60"
+    ]
+
+
+def test_a_protected_single_vote_the_rescale_drops_holds_the_unfreeze() -> None:
+    # the owner's one vote for W1 rescales to nothing (1/100 of 50): that is a cut
+    going = voting("going", 99, {"W2": 1}, [wv(W2, 99)], state=State.FROZEN, unstake=True)
+    rnd = rescale_round([going], [wv(W1, 1), wv(W2, 99)], 50, 50, [unfreeze([going], 50 * SUN)])
     assert (rnd.held_unfreezes, rnd.warnings) == ({EN}, [])
