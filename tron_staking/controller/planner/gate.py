@@ -31,7 +31,8 @@ import json
 from collections.abc import Iterable, Mapping
 
 from tron_staking.controller.planner.work import Round, Work
-from tron_staking.domain.enums import OperationState, StakingOperationType
+from tron_staking.domain.enums import OperationState, StakingOperationType, StakingResourceType
+from tron_staking.domain.ids import PositionId
 from tron_staking.domain.operation import JsonValue, Operation
 
 Kind = StakingOperationType
@@ -109,6 +110,63 @@ def rides_with_dependency(
         return True
     resource = works[0].resource
     return rnd.ledger.frozen_sure[resource] < amount_sun
+
+
+def stray_delegate(
+    rnd: Round, resource: StakingResourceType, covered: Iterable[Work] = ()
+) -> Operation | None:
+    """A non-final delegate of ``resource`` naming a position whose stake can no longer reach
+    the pool: it holds no stake on the head, no non-final freeze or undelegate names it, and
+    it is not among ``covered`` (the positions a freeze being planned now brings in whole).
+    The freeze it rode with was dropped, or the position was unstaked meanwhile; its bytes
+    may still be re-sent until it expires, and would then delegate whatever the pool holds."""
+    arriving = {w.id for w in covered}
+    for op in rnd.operations:
+        if not (
+            op.in_flight
+            and op.kind is Kind.DELEGATE
+            and op.params.get("resource") == resource.value
+        ):
+            continue
+        if not all(pid in arriving or _stake_may_arrive(rnd, pid) for pid in op.position_ids):
+            return op
+    return None
+
+
+def _stake_may_arrive(rnd: Round, pid: PositionId) -> bool:
+    work = rnd.works.get(pid)
+    if work is not None and work.state.holds_stake:
+        return True
+    return any(
+        op.in_flight and op.kind in (Kind.FREEZE, Kind.UNDELEGATE) and pid in op.position_ids
+        for op in rnd.operations
+    )
+
+
+def pool_growth_held(
+    rnd: Round,
+    resource: StakingResourceType,
+    works: list[Work],
+    what: str,
+    covered: Iterable[Work] = (),
+) -> bool:
+    """Step 4: True (and ``works`` told why) while a stray delegate of ``resource`` is in
+    flight. Nothing that grows that frozen pool (a freeze, an undelegate) goes out before it
+    is final, or the stray delegate would land on the stake of other positions (or of the
+    owner) instead of failing as its dependency guard intended. A freeze that brings in the
+    stray delegate's own positions (``covered``) is no growth it could misuse."""
+    op = stray_delegate(rnd, resource, covered)
+    if op is None:
+        return False
+    for w in works:
+        w.progress.append(f"{op.kind.value} {op.txid} is {op.state.value}")
+    rnd.wait(
+        "StrayDelegateInFlight",
+        f"{what}: {op.kind.value} {op.txid} ({op.state.value}) names positions whose stake "
+        f"is no longer on its way; the {resource} pool does not grow until it is final",
+        works,
+    )
+    return True
 
 
 def basis_of(

@@ -96,6 +96,8 @@ def _freeze(rnd: Round, key: str, resource: StakingResourceType, admitted: list[
         rnd.retry_later(short, until_ms=until)
     if not chosen and not repairs:
         return
+    if gate.pool_growth_held(rnd, resource, [*chosen, *repairs], "freeze", covered=chosen):
+        return
     amount = sum(w.amount_sun for w in chosen) + sum(repair_sun(w) for w in repairs)
     emit(
         rnd,
