@@ -301,3 +301,29 @@ def test_requeue_after_one_block_while_anything_is_planned_or_in_flight() -> Non
     assert status.result(round_of([p], [final])).requeue_after_s == 300
     zero = dataclasses.replace(POLICY, resync_period_s=0)
     assert status.result(round_of([p], policy=zero)).requeue_after_s == 1
+
+
+def test_hold_and_finished_positions_keep_their_facets() -> None:
+    s = spec(100, votes={W1: 1}, delegate=RECEIVER)
+    voted = position(
+        "v",
+        s,
+        state=State.DELEGATED,
+        votes_cast=(wv(W1, 100),),
+        delegation=delegation_of(s),
+        applied=(operation("f", Kind.FREEZE, [], {}).id,),
+    )
+    rnd = round_of([voted])
+    rnd.works[voted.id].applied.append(operation("g", Kind.VOTE, [], {}).id)
+    (held,) = status.hold(rnd, "G", "m", needs_confirmation=False).updates
+    assert (held.votes_cast, held.applied_operations) == ((wv(W1, 100),), ())
+    done = dataclasses.replace(
+        voted, state=State.WITHDRAWN, unstake_requested=True, unfreeze_expire_time_ms=9
+    )
+    (finished,) = status.result(round_of([done])).updates
+    assert finished.position_id == done.id
+    assert (finished.votes_cast, finished.delegation, finished.unfreeze_expire_time_ms) == (
+        (wv(W1, 100),),
+        delegation_of(s),
+        9,
+    )

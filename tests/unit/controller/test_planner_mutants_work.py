@@ -33,6 +33,7 @@ from tron_staking.domain.enums import (
 )
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
+from tron_staking.domain.snapshot import UnfreezingEntry
 from tron_staking.statemachine.position import Facts, Trigger
 
 Kind = StakingOperationType
@@ -217,3 +218,41 @@ def test_first_fit_takes_in_order_while_they_fit() -> None:
     chosen, left = first_fit(ws, 3 * SUN)
     assert [w.amount_sun for w in chosen] == [3 * SUN]
     assert [room for _, room in left] == [0, 0, 0]
+
+
+def test_a_stall_without_contention_is_retried_after_the_stall_retry() -> None:
+    a = position("a", spec(1))
+    rnd = round_of([a])
+    rnd.stall_all([rnd.works[a.id]], "Short", "not enough")
+    assert rnd.retries == [((a.id,), False)]
+    rnd.stall_all([rnd.works[a.id]], "Busy", "later", contention=True)
+    assert rnd.retries[1] == ((a.id,), True)
+
+
+def test_a_delegate_moves_no_stake_that_is_not_there_or_on_its_way() -> None:
+    w = work_of(position("p", spec(1)))
+    w.move(Kind.DELEGATE)
+    assert (w.location, w.arriving_by) == (Location.NONE, None)
+
+
+def frees_at(needed_trx: int) -> int | None:
+    # 10 TRX balance, 5 TRX matured (withdrawable), 3 TRX maturing after 4 TRX
+    observed = dataclasses.replace(
+        snapshot(balance_trx=10),
+        unfreezing=(
+            UnfreezingEntry(EN, 5 * SUN, NOW - 1),
+            UnfreezingEntry(EN, 3 * SUN, NOW + 5_000),
+            UnfreezingEntry(BW, 4 * SUN, NOW + 2_000),
+        ),
+    )
+    rnd = Round([], observed, [], NOW, POLICY, False)
+    return rnd.balance_frees_at(needed_trx * SUN)
+
+
+def test_balance_frees_at_the_maturity_that_brings_the_balance_to_the_need() -> None:
+    assert frees_at(10) is None  # the balance covers it now
+    assert frees_at(15) is None  # with the withdrawable 5 TRX: exactly enough now
+    assert frees_at(18) == NOW + 2_000 + 3_000  # the earliest maturity is enough
+    assert frees_at(19) == NOW + 2_000 + 3_000  # exactly enough
+    assert frees_at(20) == NOW + 5_000 + 3_000
+    assert frees_at(23) is None  # never
