@@ -283,17 +283,22 @@ def chaos_section(result: dict[str, Any] | None) -> list[str]:
         return [*lines, "not run", ""]
     cells = result.get("cells", [])
     failed = result.get("failed", [])
+    skipped = sum(1 for c in cells if c.get("not_run"))
     lines += [
         _run_line(result),
         "",
-        f"{len(cells)} cells, {len(failed)} failed; duplicates: "
-        f"{sum(1 for c in cells if c.get('duplicate'))}.",
+        f"{len(cells) - skipped} cells run, {len(failed)} failed; duplicates: "
+        f"{sum(1 for c in cells if c.get('duplicate'))}"
+        + (f"; {skipped} cells not run (budget {result.get('budget_s')} s)." if skipped else "."),
         "",
         "| cell | converged | max effective tx / intent | duplicate | unmanaged untouched "
         "| blocks |",
         "|---|---|---|---|---|---|",
     ]
     for cell in cells:
+        if cell.get("not_run"):
+            lines.append(f"| {cell['cell']} | not run (budget) | | | | |")
+            continue
         lines.append(
             f"| {cell['cell']} | {'yes' if cell['converged'] else '**NO**'} "
             f"| {cell['max_effective_tx_per_intent']} "
@@ -463,10 +468,17 @@ def check(results: Path, expected: Sequence[str]) -> list[str]:
 def _recorded_problems(result: dict[str, Any]) -> list[str]:
     """Correctness problems read from the recorded data itself, so that a result whose
     ``failures`` list missed one still fails the check: a chaos cell with a duplicate or more
-    than one effective transaction for an intent, or not converged; a convergence sample never
+    than one effective transaction for an intent, not converged or touching the unmanaged
+    stake, a chaos run that did not complete; a convergence sample never
     effective, Ready or unfreezing; a quick fleet not all Ready."""
     problems = []
+    if result.get("complete") is False:
+        problems.append("the run did not complete")
     for cell in result.get("cells") or []:
+        if cell.get("not_run"):
+            continue  # left out by the run's time budget (reported, not a failure)
+        if cell.get("unmanaged_untouched") is False:
+            problems.append(f"cell {cell['cell']} touched the unmanaged stake")
         if cell.get("duplicate") or int(cell.get("max_effective_tx_per_intent") or 0) > 1:
             problems.append(f"duplicate transaction in cell {cell['cell']}")
         if cell.get("converged") is False:

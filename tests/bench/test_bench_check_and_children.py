@@ -26,6 +26,7 @@ def _cell(name: str, **overrides: Any) -> dict[str, Any]:
         "effective_tx_per_intent": {"freeze:T1:ENERGY": 1},
         "max_effective_tx_per_intent": 1,
         "duplicate": False,
+        "unmanaged_untouched": True,
     }
     return cell | overrides
 
@@ -85,6 +86,33 @@ def test_check_fails_on_a_chaos_cell_its_failure_list_missed(
     results = _results(tmp_path, cells=[_cell("ok"), cell])
     assert report.check(results, report.BENCHMARKS) == [f"chaos: {expected}"]
     assert report.main(["--check", "--results", str(results)]) == 1
+
+
+def test_check_fails_on_touched_unmanaged_stake_and_an_incomplete_chaos_run(
+    tmp_path: Path,
+) -> None:
+    cells = [_cell("ok"), _cell("spec/x", unmanaged_untouched=False)]
+    results = _results(tmp_path, cells=cells)
+    document = json.loads((results / "chaos-quick.json").read_text())
+    (results / "chaos-quick.json").write_text(json.dumps(document | {"complete": False}))
+    assert report.check(results, report.BENCHMARKS) == [
+        "chaos: the run did not complete",
+        "chaos: cell spec/x touched the unmanaged stake",
+    ]
+    assert report.main(["--check", "--results", str(results)]) == 1
+
+
+def test_check_passes_cells_left_out_by_the_budget_and_the_report_says_so(
+    tmp_path: Path,
+) -> None:
+    skipped = _cell("reorg/5/drop", converged=False, not_run=True, unmanaged_untouched=False)
+    results = _results(tmp_path, cells=[_cell("ok"), skipped])
+    assert report.check(results, report.BENCHMARKS) == []
+    section = "\n".join(
+        report.chaos_section(json.loads((results / "chaos-quick.json").read_text()))
+    )
+    assert "1 cells run" in section
+    assert "| reorg/5/drop | not run (budget) |" in section
 
 
 def test_check_fails_on_a_position_that_never_converged(tmp_path: Path) -> None:
