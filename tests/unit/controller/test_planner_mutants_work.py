@@ -256,3 +256,11 @@ def test_balance_frees_at_the_maturity_that_brings_the_balance_to_the_need() -> 
     assert frees_at(19) == NOW + 2_000 + 3_000  # exactly enough
     assert frees_at(20) == NOW + 5_000 + 3_000
     assert frees_at(23) is None  # never
+
+
+def test_fire_passes_a_freeze_in_flight_to_the_guards() -> None:
+    leaving = work_of(position("u", spec(1), unstake=True))
+    assert not leaving.fire(Trigger.UNSTAKE, "freeze may land", 1, freeze_in_flight=True)
+    assert leaving.state is State.PENDING
+    assert leaving.fire(Trigger.UNSTAKE, "nothing in flight", 1)
+    assert leaving.state is State.WITHDRAWN
