@@ -43,7 +43,7 @@ from tron_staking.chain.ports import ChainClient
 from tron_staking.controller import ledger, planner
 from tron_staking.controller.chaos import Chaos
 from tron_staking.controller.executor import BuildRefusal, Executor
-from tron_staking.controller.oplog import OperationLog, TxEvent
+from tron_staking.controller.oplog import EFFECT_PENDING, OperationLog, TxEvent
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.conditions import ConditionUpdate
 from tron_staking.domain.enums import (
@@ -210,19 +210,30 @@ class Reconciler:
             _log.warning("lease not released", owner=lease.owner, error=str(exc))
 
     async def _receivers_in_flight(self, owner: Address) -> list[Address]:
-        """The receivers of the owner's delegate/undelegate operations not final yet: a spec
+        """The receivers of the owner's delegate/undelegate operations not final yet, or final
+        but whose effect is not yet stored on their positions (``effect_pending``): a spec
         change may have dropped such a receiver from every position while the operation can
-        still land, and a delegation the snapshot does not read would look like lost stake."""
-        page = await self._stores.operations.find(
-            {
-                "owner": owner,
-                "kind": {"$in": [kind.value for kind in _DELEGATION_KINDS]},
-                "state": {"$in": [state.value for state in OperationState if not state.final]},
-            },
-            limit=200,
-        )
-        found = (raw.get("params", {}).get("receiver_address") for raw in page.items)
-        return [Address(str(receiver)) for receiver in found if receiver]
+        still land or be applied, and a delegation the snapshot does not read would look like
+        lost stake."""
+        query = {
+            "owner": owner,
+            "kind": {"$in": [kind.value for kind in _DELEGATION_KINDS]},
+            "$or": [
+                {"state": {"$in": [state.value for state in OperationState if not state.final]}},
+                {EFFECT_PENDING: True},
+            ],
+        }
+        receivers: dict[Address, None] = {}
+        cursor: str | None = None
+        while True:
+            page = await self._stores.operations.find(query, limit=200, cursor=cursor)
+            for raw in page.items:
+                receiver = raw.get("params", {}).get("receiver_address")
+                if receiver:
+                    receivers[Address(str(receiver))] = None
+            if page.next_cursor is None:
+                return list(receivers)
+            cursor = page.next_cursor
 
     async def _under_lease(self, owner: Address, lease: Lease) -> ReconcileResult:
         positions = await load_active_positions(self._stores.positions, owner)

@@ -139,10 +139,19 @@ class AccountSnapshot:
         """Frozen plus delegated out: the owner's whole Stake 2.0 stake for ``resource``."""
         return self.frozen(resource) + self.delegated_out(resource)
 
+    def delegated_out_all(self, resource: StakingResourceType) -> int:
+        """Everything delegated out for ``resource``, to any receiver: the account's total when
+        the node reported it, else the records observed (they are part of that total)."""
+        return max(self.delegated_out_total_sun.get(resource, 0), self.delegated_out(resource))
+
     @property
     def tron_power_sun(self) -> int:
-        """Tron power in sun (mainnet rule): frozenV2 plus delegated out, both resources."""
-        return sum(self.staked(resource) for resource in StakingResourceType)
+        """Tron power in sun (mainnet rule): frozenV2 plus everything delegated out, to any
+        receiver (delegated-out stake keeps its tron power), both resources."""
+        return sum(
+            self.frozen(resource) + self.delegated_out_all(resource)
+            for resource in StakingResourceType
+        )
 
     @property
     def votes_by_witness(self) -> dict[Address, int]:

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 
-from tests.unit.controller.builders import CHAIN_T0, RECEIVER, RECEIVER2, W1, W2, snapshot, wv
+from tests.unit.controller.builders import (
+    CHAIN_T0,
+    OWNER,
+    RECEIVER,
+    RECEIVER2,
+    SUN,
+    W1,
+    W2,
+    snapshot,
+    wv,
+)
 from tron_staking.domain import bandwidth
 from tron_staking.domain.enums import StakingOperationType, StakingResourceType
-from tron_staking.domain.snapshot import DelegationOut, UnfreezingEntry
+from tron_staking.domain.snapshot import AccountSnapshot, DelegationOut, UnfreezingEntry
 
 EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
 
@@ -59,3 +69,30 @@ def test_energy_available_is_the_limit_less_the_usage_never_negative() -> None:
     assert snapshot().energy_available == 0
     assert dataclasses.replace(snapshot(), energy_limit=50, energy_used=20).energy_available == 30
     assert dataclasses.replace(snapshot(), energy_limit=5, energy_used=20).energy_available == 0
+
+
+def test_tron_power_counts_stake_delegated_to_receivers_nobody_observes() -> None:
+    """Stake the owner delegated by hand to a receiver the service does not read keeps its
+    tron power on chain: the vote limit must count it, or a re-vote drops the owner's votes."""
+    energy = StakingResourceType.ENERGY
+    observed = AccountSnapshot(
+        owner=OWNER,
+        exists=True,
+        head_block_number=10,
+        head_block_time_ms=30_000,
+        solid_block_number=1,
+        solid_block_time_ms=3_000,
+        balance_sun=0,
+        frozen_sun={energy: 1_000 * SUN},
+        delegated_out_total_sun={energy: 500 * SUN},
+    )
+    assert observed.delegated_out(energy) == 0
+    assert observed.delegated_out_all(energy) == 500 * SUN
+    assert observed.tron_power_sun == 1_500 * SUN
+    # The observed records are part of the node's total, never added to it.
+    record = DelegationOut(receiver=RECEIVER, resource=energy, locked=False, amount_sun=200 * SUN)
+    with_record = dataclasses.replace(observed, delegations=(record,))
+    assert with_record.tron_power_sun == 1_500 * SUN
+    # A node that reports no total: the observed records count.
+    no_total = dataclasses.replace(with_record, delegated_out_total_sun={})
+    assert no_total.tron_power_sun == 1_200 * SUN
