@@ -263,4 +263,4 @@ def test_fire_passes_a_freeze_in_flight_to_the_guards() -> None:
     assert not leaving.fire(Trigger.UNSTAKE, "freeze may land", 1, freeze_in_flight=True)
     assert leaving.state is State.PENDING
     assert leaving.fire(Trigger.UNSTAKE, "nothing in flight", 1)
-    assert leaving.state is State.WITHDRAWN
+    assert [t.to_state for t in leaving.transitions] == [State.WITHDRAWN]
