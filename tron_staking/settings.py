@@ -365,8 +365,8 @@ class ControllerSettings(_Group):
     poll_interval_s: PositiveFloat = Field(
         default=1.0, validation_alias=AliasChoices("STAKING_POLL_INTERVAL_S")
     )
-    block_interval_s: PositiveFloat = Field(
-        default=3.0, validation_alias=AliasChoices("STAKING_BLOCK_INTERVAL_S")
+    block_interval_s: float = Field(
+        default=3.0, ge=0.1, validation_alias=AliasChoices("STAKING_BLOCK_INTERVAL_S")
     )
     lease_ttl_s: PositiveFloat = Field(
         default=30.0, validation_alias=AliasChoices("STAKING_LEASE_TTL_S")

@@ -330,6 +330,7 @@ def test_only_the_cli_reads_the_environment() -> None:
 def test_the_block_interval_is_tron_s_by_default_and_positive() -> None:
     assert settings.load({}).controller.block_interval_s == 3.0
     assert settings.load({"STAKING_BLOCK_INTERVAL_S": "0.5"}).controller.block_interval_s == 0.5
-    for bad in ("0", "-1", "fast"):
+    assert settings.load({"STAKING_BLOCK_INTERVAL_S": "0.1"}).controller.block_interval_s == 0.1
+    for bad in ("0", "-1", "0.05", "fast"):
         with pytest.raises(ConfigurationError, match="STAKING_BLOCK_INTERVAL_S"):
             settings.load({"STAKING_BLOCK_INTERVAL_S": bad})

@@ -42,7 +42,9 @@ from tron_staking.errors import ValidationError
 
 MAX_APPLIED_OPERATIONS = 128
 """How many applied operation ids a position remembers (newest kept). The reconciler passes
-the planner only operations of the last day, far fewer than this for one position."""
+the planner the operations of the last day plus those whose effect is not yet stored (cleared
+right after the position that records them is written), far fewer than this for one
+position."""
 
 
 class RawChainDelegation(TypedDict):
