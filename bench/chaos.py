@@ -1,6 +1,6 @@
 """The chaos run: the controller's crash and fault matrix as one reproducible run.
 
-``python -m bench.chaos [--quick] [--out bench/results] [--keep]``
+``python -m bench.chaos [--quick] [--budget-s 600] [--out bench/results] [--keep]``
 
 Against real processes — the devnet (a block every 300 ms, solid lag 6), SecantusDB,
 redis-server and ``tron-staking serve --role controller`` children — each cell applies one kind
@@ -11,6 +11,13 @@ of chaos and then measures:
 * ``effective_tx_per_intent`` — transactions the devnet packed for the cell's owners
   (``GET /devnet/transactions``), attributed to intents through the operation holding the same
   txid; any count above 1, or a packed transaction no operation claims, is a duplicate;
+* ``effective_tx_per_position`` — the same transactions counted per position and kind
+  (through the operation's positions, independently of the intent keys): more than the
+  position's spec generations need (one freeze, delegate, undelegate or vote per generation,
+  one unfreeze, withdrawal or claim) is a duplicate too;
+* ``account_mismatches`` — each owner's account on the head compared with its declared
+  positions plus its outside stake (staked and delegated per resource, delegated per
+  receiver, votes): a difference fails the cell (a double delegation to two receivers shows);
 * ``unmanaged_untouched`` — the BANDWIDTH each owner froze outside the controller is intact;
 * ``blocks_to_converge`` — head blocks from the chaos trigger to convergence.
 
@@ -23,19 +30,24 @@ past its lease; Redis stopped mid-run; the store restarted mid-run. ``--quick`` 
 of each of crash, broadcast fault, reorg with a drop and spec change in flight (CI's
 ``make bench-quick``).
 
-Wall time: the controller looks again 3 s after each step (its block-interval policy), so a
-position of three operations needs some 15 s whatever the devnet's block rate, and the cells
-run one after the other (devnet faults are global); on a 2-core machine shared with other work
-the full matrix takes well over ten minutes.
+Time budget: ``--budget-s`` (default 600 s; 0 for none; ``--quick`` has none) — no new cell
+starts once it is spent, and the cells left are recorded as ``not run (budget)`` (in
+``cells_not_run``; they are no failure). The full matrix therefore runs every category first —
+one crash, every fault mode at 30 %, a reorg with a drop, a receiver change, the replicas, Redis
+and the store — and then the rest (the other crashes, spec changes, reorgs and fault rates).
+The controller looks again one devnet block (0.3 s) after each step, and cells run one after
+the other (devnet faults are global); a cell takes some 10-30 s on a loaded 2-core machine.
 
 Seeds are fixed (devnet accounts, fault rules); process scheduling is not, so a cell's block
 counts vary between runs, its verdicts must not. Writes ``<out>/chaos.json`` and prints a
-table; exits 1 if any cell has a duplicate or did not converge.
+table; exits 1 if any cell run has a duplicate, an account that differs from its positions,
+touched unmanaged stake or did not converge.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import datetime as dt
 import functools
@@ -49,6 +61,7 @@ from typing import Any
 
 import anyio
 
+from bench import common
 from bench.chaos_env import (
     LEASE_TTL_S,
     NEVER_CLAIM_SUN,
@@ -89,6 +102,23 @@ CRASH_KINDS = (
     StakingOperationType.WITHDRAW_EXPIRE_UNFREEZE,
 )
 SPEC_CHANGES = ("receiver", "lock", "votes", "unstake")
+FIRST_RATE = 0.3
+FAULT_SEEDS = {
+    (mode, rate): 100 + number
+    for number, (mode, rate) in enumerate(
+        (m, r) for m in (*BROADCAST_FAULTS, *READ_FAULTS) for r in RATES
+    )
+}
+"""One fixed seed per fault cell, whatever order the cells run in."""
+DEFAULT_BUDGET_S = 600.0
+ONCE_PER_POSITION = frozenset(
+    kind.value
+    for kind in (
+        StakingOperationType.UNFREEZE,
+        StakingOperationType.WITHDRAW_EXPIRE_UNFREEZE,
+        StakingOperationType.CLAIM_REWARDS,
+    )
+)
 
 
 @dataclasses.dataclass
@@ -105,11 +135,19 @@ class Cell:
     blocks_to_converge: int | None = None
     seconds: float = 0.0
     transactions: dict[str, int] = dataclasses.field(default_factory=dict)
+    effective_tx_per_position: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    account_mismatches: list[str] = dataclasses.field(default_factory=list)
+    not_run: bool = False
     note: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.converged and not self.duplicate and self.unmanaged_untouched
+        return self.not_run or (
+            self.converged
+            and not self.duplicate
+            and self.unmanaged_untouched
+            and not self.account_mismatches
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,8 +183,16 @@ def reorg_when_packed(
 class Matrix:
     """Runs the cells on one environment, keeping one long-running ``serve`` (the survivor)."""
 
-    def __init__(self, env: ChaosEnv, quick: bool, on_cell: Callable[[Cell], None]) -> None:
+    def __init__(
+        self,
+        env: ChaosEnv,
+        quick: bool,
+        on_cell: Callable[[Cell], None],
+        deadline: float | None = None,
+    ) -> None:
         self.env = env
+        self.deadline = deadline
+        """``monotonic()`` after which no new cell starts (None: no budget)."""
         self.quick = quick
         self.on_cell = on_cell
         self.cells: list[Cell] = []
@@ -154,8 +200,24 @@ class Matrix:
         self.receivers = [Address(r.address) for r in env.receivers]
         self.survivor: processes.ServeProcess | None = None
         self._ids = 0
+        self.owned: dict[str, list[str]] = {}
+        """Per owner, the ids of the positions the run declared for it."""
 
     # ---- helpers ----
+
+    def budget_spent(self, cells: Sequence[tuple[str, str, dict[str, Any]]]) -> bool:
+        """True (and ``cells`` recorded as not run) once the run's time budget is spent."""
+        if self.deadline is None or monotonic() < self.deadline:
+            return False
+        for name, group, params in cells:
+            cell = Cell(name, group, params, not_run=True, note="not run (budget)")
+            self.cells.append(cell)
+            print(row(cell), flush=True)
+        return True
+
+    @staticmethod
+    def fault_name(mode: str, rate: float) -> tuple[str, str, dict[str, Any]]:
+        return f"fault/{mode}/{int(rate * 100)}%", "fault", {"mode": mode, "probability": rate}
 
     def position_id(self, prefix: str) -> str:
         self._ids += 1
@@ -180,7 +242,63 @@ class Matrix:
         )
 
     async def declare(self, spec: PositionSpec, position_id: str) -> None:
+        self.owned.setdefault(str(spec.owner), []).append(position_id)
         await self.env.rig.declare(spec, position_id)
+
+    async def excess_per_position(self, counted: dict[str, dict[str, int]]) -> list[str]:
+        """Positions with more effective transactions of a kind than their spec generations
+        need: at most one freeze, delegate, undelegate or vote per generation (each spec
+        change may need one more), at most one unfreeze, withdrawal or claim."""
+        excess = []
+        for position_id, kinds in sorted(counted.items()):
+            generations = (await self.env.position(position_id)).generation
+            for kind, count in sorted(kinds.items()):
+                once = kind in ONCE_PER_POSITION
+                if count > (1 if once else generations):
+                    excess.append(f"{position_id}: {count} {kind} ({generations} generations)")
+        return excess
+
+    async def account_mismatches(self, owners: Sequence[str]) -> list[str]:
+        """Each owner's account on the head against its declared positions plus the stake it
+        holds outside the controller: staked and delegated per resource, delegated per
+        receiver, votes per witness (not checked for an owner with an unstaked voting
+        position: java-tron rescales votes on an unfreeze)."""
+        problems: list[str] = []
+        for owner in owners:
+            staked: collections.Counter[str] = collections.Counter(BANDWIDTH=UNMANAGED_SUN)
+            delegated: collections.Counter[str] = collections.Counter()
+            to_receiver: collections.Counter[tuple[str, str]] = collections.Counter()
+            votes: collections.Counter[str] = collections.Counter()
+            check_votes = True
+            for position_id in self.owned.get(owner, []):
+                position = await self.env.position(position_id)
+                spec = position.spec
+                if position.unstake_requested:
+                    check_votes = check_votes and not spec.votes
+                    continue
+                staked[spec.resource.value] += spec.amount_sun
+                if spec.delegate is not None:
+                    delegated[spec.resource.value] += spec.amount_sun
+                    to_receiver[(str(spec.delegate.receiver), spec.resource.value)] += (
+                        spec.amount_sun
+                    )
+                for vote in spec.votes:
+                    votes[str(vote.witness)] += spec.amount_sun // SUN * vote.weight // 100
+            expected: dict[str, Any] = {"staked": staked, "delegated": delegated}
+            if check_votes:
+                expected["votes"] = votes
+            problems += common.account_differences(owner, expected, await self.env.account(owner))
+            snapshot = await self.env.rig.chain.observe(Address(owner), self.receivers)
+            for receiver in self.receivers:
+                for resource in StakingResourceType:
+                    have = snapshot.delegated_to(receiver, resource)
+                    want = to_receiver[(str(receiver), resource.value)]
+                    if have != want:
+                        problems.append(
+                            f"{owner}: delegated {resource.value} to {receiver} on chain "
+                            f"{have} != declared {want}"
+                        )
+        return problems
 
     async def change(self, position_id: str, change: Callable[[Position], Position]) -> None:
         """Apply ``change`` with compare-and-set, retrying when the controller wrote first."""
@@ -247,7 +365,14 @@ class Matrix:
         cell.max_effective_tx_per_intent = tally.max_per_intent
         cell.unattributed_transactions = tally.unattributed
         cell.transactions = tally.types
-        cell.duplicate = not tally.exactly_once
+        cell.effective_tx_per_position = tally.per_position
+        excess = await self.excess_per_position(tally.per_position)
+        cell.duplicate = not tally.exactly_once or bool(excess)
+        if excess:
+            cell.note = (cell.note + " more than needed: " + "; ".join(excess)).strip()
+        cell.account_mismatches = await self.account_mismatches(owners)
+        if cell.account_mismatches:
+            cell.note = (cell.note + " account: " + "; ".join(cell.account_mismatches)).strip()
         cell.unmanaged_untouched = True
         for owner in owners:
             if await self.env.unmanaged_sun(owner) != UNMANAGED_SUN:
@@ -267,15 +392,23 @@ class Matrix:
 
     # ---- crash cells ----
 
-    async def crash_cells(
-        self, kinds: Sequence[StakingOperationType], steps: Sequence[str]
-    ) -> None:
+    async def crash_cells(self, pairs: Sequence[tuple[StakingOperationType, str]]) -> None:
         """For each kind, owners prepared up to the operation (by the survivor); then, per
         step: the survivor paused, the trigger, a process that dies at the step, the survivor
         resumed to finish the work."""
         env = self.env
+        names = [
+            (f"crash/{kind.value}/{step}", "crash", {"kind": kind.value, "step": step})
+            for kind, step in pairs
+        ]
+        if self.budget_spent(names):
+            return
+        steps_of: dict[StakingOperationType, list[str]] = {}
+        for kind, step in pairs:
+            steps_of.setdefault(kind, []).append(step)
+        kinds = list(steps_of)
         survivor = await self.start_survivor()
-        owners = {kind: env.take_owners(len(steps)) for kind in kinds}
+        owners = {kind: env.take_owners(len(steps)) for kind, steps in steps_of.items()}
         await env.prepare_owners([o for group in owners.values() for o in group])
         pre: dict[tuple[StakingOperationType, int], str] = {}
         prep_targets: list[Target] = []
@@ -309,7 +442,7 @@ class Matrix:
             raise RuntimeError(f"the crash cells' preparation did not converge: {states}")
         withdrawing = [
             pre[(StakingOperationType.WITHDRAW_EXPIRE_UNFREEZE, i)]
-            for i in range(len(steps))
+            for i in range(len(steps_of.get(StakingOperationType.WITHDRAW_EXPIRE_UNFREEZE, [])))
             if (StakingOperationType.WITHDRAW_EXPIRE_UNFREEZE, i) in pre
         ]
         for position_id in withdrawing:
@@ -324,7 +457,10 @@ class Matrix:
             await env.devnet.advance_time(DAY_S)
             await env.wait_blocks(3)
         for kind in kinds:
-            for index, step in enumerate(steps):
+            for index, step in enumerate(steps_of[kind]):
+                name = f"crash/{kind.value}/{step}"
+                if self.budget_spent([(name, "crash", {"kind": kind.value, "step": step})]):
+                    continue
                 await self.crash_cell(kind, index, step, owners[kind], pre.get((kind, index)))
         del survivor
 
@@ -406,16 +542,20 @@ class Matrix:
 
     async def fault_cells(self, modes: Sequence[str], rates: Sequence[float]) -> None:
         env = self.env
-        await self.start_survivor()
         cells = [(mode, rate) for mode in modes for rate in rates]
+        if self.budget_spent([self.fault_name(m, r) for m, r in cells]):
+            return
+        await self.start_survivor()
         owners = env.take_owners(len(cells))
         await env.prepare_owners(owners)
-        for number, ((mode, rate), owner) in enumerate(zip(cells, owners, strict=True)):
+        for (mode, rate), owner in zip(cells, owners, strict=True):
             path = "wallet/getaccount" if mode in READ_FAULTS else "wallet/broadcasttransaction"
             rule: dict[str, Any] = {"path": path, "mode": mode, "probability": rate}
             if mode == "lag":
                 rule["lag_blocks"] = LAG_BLOCKS
-            seed = 100 + number
+            if self.budget_spent([self.fault_name(mode, rate)]):
+                continue
+            seed = FAULT_SEEDS[(mode, rate)]
             cell = Cell(
                 f"fault/{mode}/{int(rate * 100)}%",
                 "fault",
@@ -439,11 +579,23 @@ class Matrix:
 
     async def reorg_cells(self, depths: Sequence[int], drops: Sequence[bool]) -> None:
         env = self.env
-        await self.start_survivor()
         cells = [(depth, drop) for depth in depths for drop in drops]
+
+        def name(depth: int, drop: bool) -> tuple[str, str, dict[str, Any]]:
+            return (
+                f"reorg/{depth}/{'drop' if drop else 'keep'}",
+                "reorg",
+                {"depth": depth, "drop": drop},
+            )
+
+        if self.budget_spent([name(*c) for c in cells]):
+            return
+        await self.start_survivor()
         owners = env.take_owners(len(cells))
         await env.prepare_owners(owners)
         for (depth, drop), owner in zip(cells, owners, strict=True):
+            if self.budget_spent([name(depth, drop)]):
+                continue
             cell = Cell(
                 f"reorg/{depth}/{'drop' if drop else 'keep'}",
                 "reorg",
@@ -473,10 +625,15 @@ class Matrix:
 
     async def spec_change_cells(self, changes: Sequence[str]) -> None:
         env = self.env
+        names = [(f"spec/{c}", "spec_change", {"change": c}) for c in changes]
+        if self.budget_spent(names):
+            return
         await self.start_survivor()
         owners = env.take_owners(len(changes))
         await env.prepare_owners(owners)
         for change, owner in zip(changes, owners, strict=True):
+            if self.budget_spent([(f"spec/{change}", "spec_change", {"change": change})]):
+                continue
             cell = Cell(f"spec/{change}", "spec_change", {"change": change})
             started = monotonic()
             since = await env.head()
@@ -552,6 +709,8 @@ class Matrix:
         self, name: str, stop: Callable[[], None], start: Callable[[], None], down_s: float
     ) -> None:
         env = self.env
+        if self.budget_spent([(name, "outage", {"down_s": down_s})]):
+            return
         survivor = await self.start_survivor()
         owners = env.take_owners(3)
         await env.prepare_owners(owners)
@@ -579,6 +738,8 @@ class Matrix:
 
     async def replica_cell(self) -> None:
         env = self.env
+        if self.budget_spent([("replicas/3-kill-1-pause-1", "replicas", {"replicas": 3})]):
+            return
         survivor = await self.start_survivor()
         others = [env.serve("replica"), env.serve("replica")]
         for replica in others:
@@ -619,18 +780,28 @@ class Matrix:
         steps = [point.value for point in CrashPoint]
         if self.quick:
             # One cell per kind of chaos that has found or could find a duplicate.
-            await self.crash_cells([StakingOperationType.FREEZE], ["after_broadcast"])
+            await self.crash_cells([(StakingOperationType.FREEZE, "after_broadcast")])
             await self.fault_cells(["accept_then_drop"], [0.3])
             await self.reorg_cells([2], [True])
             await self.spec_change_cells(["receiver"])
         else:
-            await self.crash_cells(CRASH_KINDS, steps)
-            await self.fault_cells([*BROADCAST_FAULTS, *READ_FAULTS], RATES)
-            await self.reorg_cells([1, 2, 3, 4, 5], [False, True])
-            await self.spec_change_cells(SPEC_CHANGES)
+            # Every category first (one cell each, every fault mode), then the rest, so that a
+            # time budget that runs out leaves out repeats of a category rather than a category.
+            modes = [*BROADCAST_FAULTS, *READ_FAULTS]
+            first_crash = (StakingOperationType.FREEZE, "after_broadcast")
+            await self.crash_cells([first_crash])
+            await self.fault_cells(modes, [FIRST_RATE])
+            await self.reorg_cells([2], [True])
+            await self.spec_change_cells(SPEC_CHANGES[:1])
+            await self.replica_cell()
             await self.outage_cell("redis/stopped", self.env.redis.stop, self.env.redis.start, 3)
             await self.outage_cell("store/restarted", self.env.mongo.stop, self.env.mongo.start, 3)
-            await self.replica_cell()
+            pairs = [(kind, step) for kind in CRASH_KINDS for step in steps]
+            await self.crash_cells([pair for pair in pairs if pair != first_crash])
+            await self.spec_change_cells(SPEC_CHANGES[1:])
+            await self.reorg_cells([1, 3, 4, 5], [False, True])
+            await self.reorg_cells([2], [False])
+            await self.fault_cells(modes, [rate for rate in RATES if rate != FIRST_RATE])
         if self.survivor is not None:
             await self.env.stop(self.survivor)
 
@@ -639,6 +810,8 @@ HEADER = f"{'cell':<42} {'conv':>4} {'max/intent':>10} {'dup':>4} {'unmgd ok':>8
 
 
 def row(cell: Cell) -> str:
+    if cell.not_run:
+        return f"{cell.cell:<42} {'not run (budget)':>36}"
     blocks = "-" if cell.blocks_to_converge is None else str(cell.blocks_to_converge)
     return (
         f"{cell.cell:<42} {'yes' if cell.converged else 'NO':>4} "
@@ -648,7 +821,15 @@ def row(cell: Cell) -> str:
     )
 
 
-def write(cells: Sequence[Cell], out: Path, quick: bool, seconds: float, *, complete: bool) -> Path:
+def write(
+    cells: Sequence[Cell],
+    out: Path,
+    quick: bool,
+    seconds: float,
+    *,
+    complete: bool,
+    budget_s: float | None = None,
+) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / ("chaos-quick.json" if quick else "chaos.json")
     document = {
@@ -656,8 +837,13 @@ def write(cells: Sequence[Cell], out: Path, quick: bool, seconds: float, *, comp
         "quick": quick,
         "complete": complete,
         "seconds": round(seconds, 1),
+        "budget_s": budget_s,
+        "cells_run": sum(1 for cell in cells if not cell.not_run),
+        "cells_not_run": [cell.cell for cell in cells if cell.not_run],
         "machine": {"platform": platform.platform(), "python": platform.python_version()},
-        "command": "python -m bench.chaos" + (" --quick" if quick else ""),
+        "command": "python -m bench.chaos"
+        + (" --quick" if quick else "")
+        + (f" --budget-s {budget_s:g}" if budget_s is not None else ""),
         "cells": [dataclasses.asdict(cell) for cell in cells],
         "failed": [cell.cell for cell in cells if not cell.ok],
     }
@@ -667,14 +853,23 @@ def write(cells: Sequence[Cell], out: Path, quick: bool, seconds: float, *, comp
 
 async def main_async(args: argparse.Namespace) -> int:
     started = monotonic()
+    budget_s = None if args.quick or args.budget_s <= 0 else float(args.budget_s)
+    deadline = None if budget_s is None else started + budget_s
     with environment(accounts=16 if args.quick else 110, keep=args.keep) as env:
         await env.open()
         out = Path(args.out)
 
         def progress(_: Cell) -> None:
-            write(matrix.cells, out, args.quick, monotonic() - started, complete=False)
+            write(
+                matrix.cells,
+                out,
+                args.quick,
+                monotonic() - started,
+                complete=False,
+                budget_s=budget_s,
+            )
 
-        matrix = Matrix(env, args.quick, progress)
+        matrix = Matrix(env, args.quick, progress, deadline)
         print(HEADER, flush=True)
         try:
             await matrix.run()
@@ -684,9 +879,14 @@ async def main_async(args: argparse.Namespace) -> int:
         if args.keep:
             print(f"logs kept in {env.workdir}")
     seconds = monotonic() - started
-    path = write(cells, Path(args.out), args.quick, seconds, complete=True)
+    path = write(cells, Path(args.out), args.quick, seconds, complete=True, budget_s=budget_s)
     failed = [cell for cell in cells if not cell.ok]
-    print(f"{len(cells)} cells in {seconds:.0f} s, {len(failed)} failed; wrote {path}")
+    not_run = sum(1 for cell in cells if cell.not_run)
+    print(
+        f"{len(cells) - not_run} cells run in {seconds:.0f} s, {len(failed)} failed"
+        + (f", {not_run} not run (budget {budget_s:g} s)" if not_run and budget_s else "")
+        + f"; wrote {path}"
+    )
     return 1 if failed else 0
 
 
@@ -695,6 +895,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a representative subset (CI)")
     parser.add_argument("--out", default=str(RESULTS), help="directory of chaos.json")
     parser.add_argument("--keep", action="store_true", help="keep the processes' logs")
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=DEFAULT_BUDGET_S,
+        help="no new cell starts after this many seconds (the rest are recorded as not run); "
+        "0 runs every cell; --quick ignores it",
+    )
     args = parser.parse_args(argv)
     return anyio.run(main_async, args)
 

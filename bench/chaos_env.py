@@ -8,6 +8,8 @@ Cells share them and keep their independence by using distinct owners.
 Effective transactions are counted from the devnet's ``GET /devnet/transactions`` (what the
 chain packed), and attributed to an intent through the operation whose txid it is; a packed
 transaction that no operation claims is counted as unattributed (a duplicate by definition).
+They are also counted per position and kind (through the operation's positions), and each
+owner's account on the head is compared with its declared positions.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ class Tally:
     per_intent: dict[str, int]
     unattributed: list[str]
     types: dict[str, int]
+    per_position: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    """Per position id, per operation kind: effective transactions (an operation for several
+    positions counts for each), counted independently of the intent keys."""
 
     @property
     def max_per_intent(self) -> int:
@@ -234,6 +239,7 @@ class ChaosEnv:
         per_intent: collections.Counter[str] = collections.Counter()
         unattributed: list[str] = []
         types: collections.Counter[str] = collections.Counter()
+        per_position: dict[str, collections.Counter[str]] = {}
         for owner in owners:
             by_txid = {op.txid: op for op in await self.rig.operations(owner)}
             for tx in await self.rig.chain_transactions(owner, since_block):
@@ -243,7 +249,22 @@ class ChaosEnv:
                     unattributed.append(str(tx["txid"]))
                 else:
                     per_intent[operation.intent_key] += 1
-        return Tally(dict(per_intent), unattributed, dict(types))
+                    for position_id in operation.position_ids:
+                        kinds = per_position.setdefault(str(position_id), collections.Counter())
+                        kinds[operation.kind.value] += 1
+        return Tally(
+            dict(per_intent),
+            unattributed,
+            dict(types),
+            {position_id: dict(kinds) for position_id, kinds in per_position.items()},
+        )
+
+    async def account(self, owner: str) -> dict[str, Any]:
+        """The owner's account on the head (``wallet/getaccount``, visible addresses)."""
+        found: dict[str, Any] = await self.devnet.post(
+            "wallet/getaccount", {"address": owner, "visible": True}
+        )
+        return found
 
     async def faults(self, *rules: dict[str, Any], seed: int | None = None) -> None:
         await self.devnet.faults(*rules, seed=seed)

@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -263,6 +264,34 @@ async def send_signed(
     if not result.get("result"):
         raise BenchError(f"broadcast refused: {result}")
     return str(transaction["txID"])
+
+
+def account_differences(
+    owner: str, expected: Mapping[str, Any], account: Mapping[str, Any]
+) -> list[str]:
+    """What differs between an owner's account on the chain (``wallet/getaccount``, visible
+    addresses) and ``expected``: ``staked`` (frozen plus delegated) and ``delegated`` per
+    resource, ``votes`` per witness (Counters; a key ``expected`` lacks is expected at zero)."""
+    resource = account.get("account_resource", {})
+    delegated = Counter(
+        {
+            "ENERGY": int(resource.get("delegated_frozenV2_balance_for_energy", 0)),
+            "BANDWIDTH": int(account.get("delegated_frozenV2_balance_for_bandwidth", 0)),
+        }
+    )
+    frozen: Counter[str] = Counter()
+    for entry in account.get("frozenV2", []):
+        frozen[entry.get("type", "BANDWIDTH")] += int(entry.get("amount", 0))
+    staked = Counter({k: frozen[k] + delegated[k] for k in ("ENERGY", "BANDWIDTH")})
+    votes = Counter({v["vote_address"]: int(v["vote_count"]) for v in account.get("votes", [])})
+    problems = []
+    for name, have in (("staked", staked), ("delegated", delegated), ("votes", votes)):
+        if name not in expected:
+            continue
+        want = Counter(expected[name])
+        if +have != +want:
+            problems.append(f"{owner}: {name} on chain {dict(+have)} != declared {dict(+want)}")
+    return problems
 
 
 class Timer:

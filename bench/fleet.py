@@ -128,32 +128,6 @@ def expected_accounts(plans: Sequence[Plan]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _account_differences(
-    owner: str, expected: dict[str, Any], account: dict[str, Any]
-) -> list[str]:
-    resource = account.get("account_resource", {})
-    delegated = Counter(
-        {
-            "ENERGY": int(resource.get("delegated_frozenV2_balance_for_energy", 0)),
-            "BANDWIDTH": int(account.get("delegated_frozenV2_balance_for_bandwidth", 0)),
-        }
-    )
-    frozen: Counter[str] = Counter()
-    for entry in account.get("frozenV2", []):
-        frozen[entry.get("type", "BANDWIDTH")] += int(entry.get("amount", 0))
-    staked = Counter({k: frozen[k] + delegated[k] for k in ("ENERGY", "BANDWIDTH")})
-    votes = Counter({v["vote_address"]: int(v["vote_count"]) for v in account.get("votes", [])})
-    problems = []
-    for name, have, want in (
-        ("staked", staked, expected["staked"]),
-        ("delegated", delegated, expected["delegated"]),
-        ("votes", votes, expected["votes"]),
-    ):
-        if +have != +want:
-            problems.append(f"{owner}: {name} on chain {dict(+have)} != declared {dict(+want)}")
-    return problems
-
-
 async def _burst(stack: Stack, plans: Sequence[Plan]) -> list[str]:
     """Declare every plan, ``BURST_CONCURRENCY`` in flight; the failures."""
     send, receive = anyio.create_memory_object_stream[Plan](len(plans))
@@ -555,7 +529,7 @@ async def _check_accounts(stack: Stack, plans: Sequence[Plan]) -> list[str]:
             "/wallet/getaccount", json={"address": owner, "visible": True}
         )
         response.raise_for_status()
-        problems.extend(_account_differences(owner, expected, response.json()))
+        problems.extend(common.account_differences(owner, expected, response.json()))
     return problems
 
 

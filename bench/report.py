@@ -479,6 +479,8 @@ def _recorded_problems(result: dict[str, Any]) -> list[str]:
             continue  # left out by the run's time budget (reported, not a failure)
         if cell.get("unmanaged_untouched") is False:
             problems.append(f"cell {cell['cell']} touched the unmanaged stake")
+        if cell.get("account_mismatches"):
+            problems.append(f"cell {cell['cell']}: an account differs from its positions")
         if cell.get("duplicate") or int(cell.get("max_effective_tx_per_intent") or 0) > 1:
             problems.append(f"duplicate transaction in cell {cell['cell']}")
         if cell.get("converged") is False:

@@ -78,6 +78,10 @@ def test_check_passes_clean_results(tmp_path: Path) -> None:
         (_cell("crash/x", duplicate=True), "duplicate transaction in cell crash/x"),
         (_cell("fault/y", max_effective_tx_per_intent=2), "duplicate transaction in cell fault/y"),
         (_cell("reorg/z", converged=False), "cell reorg/z did not converge"),
+        (
+            _cell("spec/r", account_mismatches=["T1: delegated ENERGY to T2 on chain 20 != 0"]),
+            "cell spec/r: an account differs from its positions",
+        ),
     ],
 )
 def test_check_fails_on_a_chaos_cell_its_failure_list_missed(

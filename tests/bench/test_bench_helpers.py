@@ -94,9 +94,9 @@ def test_account_comparison_finds_missing_and_extra_stake() -> None:
         "account_resource": {"delegated_frozenV2_balance_for_energy": delegated["ENERGY"]},
         "votes": [{"vote_address": w, "vote_count": n} for w, n in expected["votes"].items()],
     }
-    assert fleet._account_differences(owners[0].address, expected, matching) == []
+    assert common.account_differences(owners[0].address, expected, matching) == []
     doubled = {**matching, "frozenV2": [*matching["frozenV2"], {"amount": 10_000_000}]}
-    problems = fleet._account_differences(owners[0].address, expected, doubled)
+    problems = common.account_differences(owners[0].address, expected, doubled)
     assert len(problems) == 1
     assert "staked" in problems[0]
 
