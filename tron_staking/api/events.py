@@ -27,7 +27,7 @@ import anyio
 
 from tron_staking.api import problems, views
 from tron_staking.api.deps import ApiStore
-from tron_staking.api.journal import Journal, significant
+from tron_staking.api.journal import Fold, Journal
 from tron_staking.domain.position import Position
 from tron_staking.store.ports import TransitionLog
 
@@ -93,10 +93,15 @@ def decode(text: str | None) -> Cursor:
 
 
 async def _position_events(
-    journal: Journal, history_log: TransitionLog, position: Position, mark: dict[str, int]
+    journal: Journal,
+    history_log: TransitionLog,
+    position: Position,
+    mark: dict[str, int],
+    fold: Fold,
 ) -> tuple[list[Event], list[Event]]:
     """The position's history entries and journal entries after ``mark``, each in ``seq``
-    order."""
+    order; ``fold`` is this stream's read of the position's journal so far (the first look
+    reads it whole, to drop repeats of entries before ``mark``; later looks what was added)."""
     pid = position.id
     history = []
     for entry in await history_log.list(pid, after_seq=mark["t"]):
@@ -106,7 +111,8 @@ async def _position_events(
             Event("transition", pid, _order(entry["at"], "transition"), data, ("t", seq))
         )
     changes = []
-    for entry in significant(await journal.record(pid)):
+    await journal.record(pid)
+    for entry in await journal.read(pid, fold):
         seq = int(entry["seq"])
         if seq <= mark["j"]:
             continue
@@ -138,11 +144,13 @@ async def stream(
     """Server-sent events (dicts for sse-starlette) for the positions ``positions()`` returns
     at each look, starting after ``cursor``; runs until the client goes away. ``journal`` is
     the app's one :class:`~tron_staking.api.journal.Journal`."""
+    folds: dict[str, Fold] = {}
     while True:
         queues: list[list[Event]] = []
         for position in await positions():
             mark = cursor.setdefault(position.id, _start())
-            queues.extend(await _position_events(journal, store.transitions, position, mark))
+            fold = folds.setdefault(position.id, Fold())
+            queues.extend(await _position_events(journal, store.transitions, position, mark, fold))
         for event in _merge(queues):
             field, value = event.mark
             cursor[event.position_id][field] = value

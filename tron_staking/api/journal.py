@@ -15,8 +15,13 @@ with the last entry of each subject and appends what changed; each watch stream 
 before every look, and :class:`Recorder` (run by the app's lifespan) calls it for every
 position or operation changed since its previous pass, so the history is kept while nobody
 watches. A state that lasted less than one pass (``events_poll_interval_s``) may be missed.
-Several recorders (streams, replicas) may append the same change twice: :func:`significant`
-drops an entry whose key equals the previous entry of its subject, so readers never see it.
+Several recorders (streams, replicas) may append the same change twice, and a slower replica
+may append a state older than one another appended: :class:`Fold` (and :func:`significant`)
+drops an entry whose key equals its subject's last kept entry or which is older than it (an
+earlier operation ``version``, an earlier ``at``), so readers never see either. A recorder skips
+such changes too, and compares with the subject's last kept entry however long the journal
+is: reads page through the whole journal (no cap), and each process keeps the fold of the
+journals it recorded (:data:`MAX_FOLDS` at most), reading only the entries added since.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ import datetime as dt
 import hashlib
 import json
 import weakref
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import anyio
@@ -41,8 +47,10 @@ from tron_staking.store.ports import Clock
 from tron_staking.store.records import Document
 
 PREFIX = "watch:"
-MAX_ENTRIES = 1000
-"""Entries read per position (a position's whole journal in practice)."""
+ENTRIES_PAGE = 500
+"""Journal entries read per round trip (a read pages on until the end)."""
+MAX_FOLDS = 10_000
+"""Journals whose fold a :class:`Journal` keeps (least recently recorded dropped first)."""
 MAX_OPERATIONS = 100
 """The most recently updated operations of a position compared at each record."""
 PAGE = 500
@@ -66,15 +74,20 @@ class Change:
     key: str
     data: dict[str, Any]
     at: dt.datetime
+    version: int | None = None
+    """The operation document's ``version`` (None for a condition)."""
 
     def for_storage(self) -> dict[str, Any]:
-        return {
+        stored = {
             "kind": self.kind,
             "subject": self.subject,
             "key": self.key,
             "data": self.data,
             "at": self.at,
         }
+        if self.version is not None:
+            stored["version"] = self.version
+        return stored
 
 
 def _digest(data: dict[str, Any]) -> str:
@@ -108,20 +121,67 @@ def operation_change(document: Document) -> Change:
     data = views.dump(views.operation_out(document))
     key = _digest({k: v for k, v in data.items() if k != "updated_at"})
     at = conditions_module.as_utc(document["updated_at"])
-    return Change("operation", str(document["id"]), key, data, at)
+    version = document.get("version")
+    return Change(
+        "operation",
+        str(document["id"]),
+        key,
+        data,
+        at,
+        version if isinstance(version, int) and not isinstance(version, bool) else None,
+    )
+
+
+def _older(version: object, at: object, last: Document) -> bool:
+    """Whether a state of a subject (its operation ``version``, its ``at``) is earlier than
+    ``last``, the subject's last kept entry: an earlier ``version`` or, without versions to
+    compare, an earlier ``at``."""
+    last_version = last.get("version")
+    if isinstance(version, int) and isinstance(last_version, int):
+        return version < last_version
+    last_at = last.get("at")
+    if isinstance(at, dt.datetime) and isinstance(last_at, dt.datetime):
+        return conditions_module.as_utc(at) < conditions_module.as_utc(last_at)
+    return False
+
+
+@dataclasses.dataclass
+class Fold:
+    """A journal read up to ``seq``: the ``key``, ``at`` and ``version`` of each subject's
+    last kept entry."""
+
+    seq: int = 0
+    last: dict[tuple[str, str], Document] = dataclasses.field(default_factory=dict)
+
+    def add(self, entries: Iterable[Document]) -> list[Document]:
+        """Fold ``entries`` (in ``seq`` order, after ``seq``) in; returns those kept: not
+        repeating their subject's last kept key and not older than that entry."""
+        kept = []
+        for entry in entries:
+            self.seq = max(self.seq, int(entry["seq"]))
+            subject = (str(entry["kind"]), str(entry["subject"]))
+            previous = self.last.get(subject)
+            if previous is not None and (
+                previous["key"] == entry["key"]
+                or _older(entry.get("version"), entry.get("at"), previous)
+            ):
+                continue
+            self.last[subject] = {k: entry.get(k) for k in ("key", "at", "version")}
+            kept.append(entry)
+        return kept
+
+    def is_new(self, change: Change) -> bool:
+        """Whether ``change`` is neither its subject's last kept state nor older than it."""
+        previous = self.last.get((change.kind, change.subject))
+        if previous is None:
+            return True
+        return previous["key"] != change.key and not _older(change.version, change.at, previous)
 
 
 def significant(entries: Sequence[Document]) -> list[Document]:
-    """``entries`` (in ``seq`` order) without those repeating their subject's previous key."""
-    last: dict[tuple[str, str], str] = {}
-    kept = []
-    for entry in entries:
-        subject = (str(entry["kind"]), str(entry["subject"]))
-        if last.get(subject) == entry["key"]:
-            continue
-        last[subject] = str(entry["key"])
-        kept.append(entry)
-    return kept
+    """``entries`` (in ``seq`` order) without those repeating their subject's previous key or
+    older than its previous kept entry (see :class:`Fold`)."""
+    return Fold().add(entries)
 
 
 class Journal:
@@ -130,34 +190,51 @@ class Journal:
     def __init__(self, store: ApiStore) -> None:
         self._store = store
         self._locks: weakref.WeakValueDictionary[str, anyio.Lock] = weakref.WeakValueDictionary()
+        self._folds: OrderedDict[str, Fold] = OrderedDict()
 
     async def entries(self, position_id: str, *, after_seq: int = 0) -> list[Document]:
-        """The position's journal after ``after_seq``, in ``seq`` order, repeats included."""
-        return await self._store.transitions.list(
-            journal_id(position_id), after_seq=after_seq, limit=MAX_ENTRIES
-        )
+        """The position's whole journal after ``after_seq``, in ``seq`` order, repeats
+        included (paged: no cap)."""
+        found: list[Document] = []
+        while True:
+            page = await self._store.transitions.list(
+                journal_id(position_id), after_seq=after_seq, limit=ENTRIES_PAGE
+            )
+            found.extend(page)
+            if len(page) < ENTRIES_PAGE:
+                return found
+            after_seq = int(page[-1]["seq"])
 
-    async def record(self, position_id: str) -> list[Document]:
-        """Append every change of the position's conditions and operations not yet in its
-        journal (oldest first) and return the whole journal as stored now.
+    async def read(self, position_id: str, fold: Fold) -> list[Document]:
+        """The kept entries of the position's journal after ``fold.seq`` (see :class:`Fold`),
+        folded into ``fold``: a reader keeps its fold and reads only what was added since."""
+        return fold.add(await self.entries(position_id, after_seq=fold.seq))
+
+    async def record(self, position_id: str) -> None:
+        """Append every change of the position's conditions and operations that is newer than
+        its subject's last kept journal entry (oldest first).
 
         One record at a time per position in this process, reading the position and its
-        operations under that lock: a slower look never appends a state older than one
-        another look appended (another replica still may; readers see it as a change)."""
+        operations under that lock and the journal again just before appending: a change
+        older than what any look (of this or another replica) appended is skipped, and
+        readers drop one appended all the same (see :class:`Fold`)."""
         lock = self._locks.setdefault(position_id, anyio.Lock())
         async with lock:
-            log = await self.entries(position_id)
+            fold = self._folds.pop(position_id, None) or Fold()
+            self._folds[position_id] = fold
+            while len(self._folds) > MAX_FOLDS:
+                self._folds.popitem(last=False)
             try:
                 raw = await self._store.positions.get(position_id)
             except NotFoundError:
-                return log
+                return
             position = Position.from_storage(raw)  # type: ignore[arg-type]
-            last = {(str(e["kind"]), str(e["subject"])): e["key"] for e in significant(log)}
             page = await self._store.operations.find(
                 {"position_ids": position_id}, sort=[("updated_at", -1)], limit=MAX_OPERATIONS
             )
             changes = [*condition_changes(position), *map(operation_change, page.items)]
-            fresh = [c for c in changes if last.get((c.kind, c.subject)) != c.key]
+            await self.read(position_id, fold)
+            fresh = [c for c in changes if fold.is_new(c)]
             fresh.sort(key=lambda c: (c.at, c.kind, c.subject))
             for change in fresh:
                 try:
@@ -166,8 +243,6 @@ class Journal:
                     )
                 except DuplicateKeyError:  # other replicas kept appending: the next look retries
                     break
-            # Read again after appending: another replica may have taken a seq between ours.
-            return await self.entries(position_id) if fresh else log
 
 
 class Recorder:
