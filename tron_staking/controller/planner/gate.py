@@ -1,6 +1,6 @@
 """The exactly-once and dependency gate: may this action go out now?
 
-Every rule asks the gate before it plans an action, in three steps:
+Every rule asks the gate before it plans an action, in these steps:
 
 1. **Same intent** (``intent_in_flight``): a non-final operation with the same intent key
    blocks it until that operation is final (included and solid, or proven expired) —
@@ -15,6 +15,11 @@ Every rule asks the gate before it plans an action, in three steps:
    *without* that transaction could not cover it — so if that transaction is dropped, the
    node refuses this one instead of taking stake the service does not manage. Otherwise it
    waits for the inclusion (``rides_with_dependency``).
+4. **Pool growth** (``pool_growth_held``): while a dependent (a delegate or an unfreeze) that
+   has not landed names a position whose stake the head does not show in the pool (what it
+   rode with is not included, or was dropped), no freeze or undelegate of that resource grows
+   the pool unless it brings in that position, so the dependent's re-sent bytes fail instead
+   of taking another position's stake.
 
 Rejections back off per intent (``backoff``): the same intent and the same ``basis`` (the
 spec generations and chain facts the decision rested on) is retried after one resync period,
@@ -31,11 +36,17 @@ import json
 from collections.abc import Iterable, Mapping
 
 from tron_staking.controller.planner.work import Round, Work
-from tron_staking.domain.enums import OperationState, StakingOperationType, StakingResourceType
+from tron_staking.domain.enums import (
+    OperationState,
+    StakingOperationType,
+    StakingResourceType,
+    StakingStatusType,
+)
 from tron_staking.domain.ids import PositionId
 from tron_staking.domain.operation import JsonValue, Operation
 
 Kind = StakingOperationType
+State = StakingStatusType
 
 ADDITIVE = frozenset({Kind.FREEZE, Kind.UNFREEZE, Kind.DELEGATE, Kind.UNDELEGATE})
 """Kinds whose effect doubles when sent twice."""
@@ -50,6 +61,9 @@ DEPENDS_ON: Mapping[StakingOperationType, frozenset[StakingOperationType]] = {
     Kind.CLAIM_REWARDS: frozenset(),
 }
 """Which not-yet-visible kinds bring the stake an action of each kind uses (same position)."""
+
+POOL_STATES = frozenset({State.FROZEN, State.VOTING})
+"""Position states whose stake the head shows frozen and not delegated."""
 
 
 def intent_in_flight(rnd: Round, key: str) -> Operation | None:
@@ -112,35 +126,36 @@ def rides_with_dependency(
     return rnd.ledger.frozen_sure[resource] < amount_sun
 
 
-def stray_delegate(
+DEPENDENTS = frozenset(k for k, deps in DEPENDS_ON.items() if deps)
+"""Kinds that may ride on a not-yet-visible transaction (a delegate, an unfreeze)."""
+
+
+def stray_dependent(
     rnd: Round, resource: StakingResourceType, covered: Iterable[Work] = ()
 ) -> Operation | None:
-    """A non-final delegate of ``resource`` naming a position whose stake can no longer reach
-    the pool: it holds no stake on the head, no non-final freeze or undelegate names it, and
-    it is not among ``covered`` (the positions a freeze being planned now brings in whole).
-    The freeze it rode with was dropped, or the position was unstaked meanwhile; its bytes
-    may still be re-sent until it expires, and would then delegate whatever the pool holds."""
+    """A dependent operation (a delegate or an unfreeze) of ``resource`` that has not landed
+    and names a position whose stake the head does not show in the frozen pool yet: the
+    freeze or undelegate it rode with is not included (it may be dropped), or it was dropped
+    or the position unstaked meanwhile. Positions among ``covered`` (those a transaction
+    being planned now brings into the pool whole) do not count. Its bytes may still be
+    re-sent until it expires and would then take whatever the pool holds."""
     arriving = {w.id for w in covered}
     for op in rnd.operations:
         if not (
             op.in_flight
-            and op.kind is Kind.DELEGATE
+            and not op.state.landed
+            and op.kind in DEPENDENTS
             and op.params.get("resource") == resource.value
         ):
             continue
-        if not all(pid in arriving or _stake_may_arrive(rnd, pid) for pid in op.position_ids):
+        if not all(pid in arriving or _in_pool_on_head(rnd, pid) for pid in op.position_ids):
             return op
     return None
 
 
-def _stake_may_arrive(rnd: Round, pid: PositionId) -> bool:
+def _in_pool_on_head(rnd: Round, pid: PositionId) -> bool:
     work = rnd.works.get(pid)
-    if work is not None and work.state.holds_stake:
-        return True
-    return any(
-        op.in_flight and op.kind in (Kind.FREEZE, Kind.UNDELEGATE) and pid in op.position_ids
-        for op in rnd.operations
-    )
+    return work is not None and work.state in POOL_STATES
 
 
 def pool_growth_held(
@@ -150,20 +165,22 @@ def pool_growth_held(
     what: str,
     covered: Iterable[Work] = (),
 ) -> bool:
-    """Step 4: True (and ``works`` told why) while a stray delegate of ``resource`` is in
-    flight. Nothing that grows that frozen pool (a freeze, an undelegate) goes out before it
-    is final, or the stray delegate would land on the stake of other positions (or of the
-    owner) instead of failing as its dependency guard intended. A freeze that brings in the
-    stray delegate's own positions (``covered``) is no growth it could misuse."""
-    op = stray_delegate(rnd, resource, covered)
+    """Step 4: True (and ``works`` told why) while a stray dependent of ``resource`` is in
+    flight. Nothing that grows that frozen pool (a freeze, an undelegate) goes out until its
+    dependency is included or it is final, or its re-sent bytes would land on the stake of
+    other positions (or of the owner) instead of failing as the dependency guard intended.
+    A transaction that brings in the dependent's own positions (``covered``) is no growth it
+    could misuse."""
+    op = stray_dependent(rnd, resource, covered)
     if op is None:
         return False
     for w in works:
         w.progress.append(f"{op.kind.value} {op.txid} is {op.state.value}")
     rnd.wait(
-        "StrayDelegateInFlight",
+        "StrayDependentInFlight",
         f"{what}: {op.kind.value} {op.txid} ({op.state.value}) names positions whose stake "
-        f"is no longer on its way; the {resource} pool does not grow until it is final",
+        f"is not in the pool on the head; the {resource} pool does not grow until it is "
+        "final or that stake is there",
         works,
     )
     return True

@@ -141,7 +141,7 @@ class Work:
     def move(self, kind: StakingOperationType) -> None:
         """The stake's expected location after an operation of ``kind`` not visible yet. A
         delegate moves only stake that is there or on its way: one whose freeze was dropped
-        (a stray delegate, ``gate.stray_delegate``) brings the position no stake."""
+        (a stray delegate, ``gate.stray_dependent``) brings the position no stake."""
         after = LOCATION_AFTER.get(kind)
         if kind is StakingOperationType.DELEGATE and self.location is Location.NONE:
             return

@@ -40,7 +40,7 @@ def plan_undelegations(rnd: Round) -> None:
     for (receiver, resource, lock), works in sorted(groups.items()):
         key = intent_key(Kind.UNDELEGATE, rnd.owner, resource, receiver, lock=lock)
         works = gate.admit(rnd, Kind.UNDELEGATE, key, works, "undelegate")
-        if works and gate.pool_growth_held(rnd, resource, works, "undelegate"):
+        if works and gate.pool_growth_held(rnd, resource, works, "undelegate", covered=works):
             continue
         if works and not (lock and _locked(rnd, receiver, resource, works)):
             _undelegate(rnd, key, receiver, resource, works)
