@@ -181,6 +181,12 @@ def test_only_delegated_positions_whose_stake_is_delegated_are_undone() -> None:
     rnd.works[frozen.id].location = Location.DELEGATED
     plan_undelegations(rnd)
     assert (rnd.actions, rnd.waiting) == ([], [])
+    # one skipped does not end the look: a later leaving position is undone
+    later = delegated("g", s, unstake=True, minute=5)
+    rnd = located([bare, frozen, later], snapshot(delegations=[out(100)]))
+    rnd.works[frozen.id].location = Location.DELEGATED
+    plan_undelegations(rnd)
+    assert [x.position_ids for x in rnd.actions] == [(later.id,)]
     # its undelegate already planned or sent: the stake is on its way to the pool
     leaving = delegated("c", s, unstake=True)
     rnd = located([leaving], snapshot(delegations=[out(100)]))
@@ -302,6 +308,35 @@ def test_an_undelegate_never_takes_other_positions_delegations() -> None:
     assert [x.params["balance"] for x in rnd.actions] == [100 * SUN]
 
 
+def test_a_delegation_gone_from_the_chain_is_not_undone() -> None:
+    a = delegated("a", spec(100, delegate=RECEIVER), unstake=True)
+    rnd = undelegations([a], snapshot(delegations=[out(100, receiver=RECEIVER2)]))
+    assert rnd.actions == []
+    assert rnd.works[a.id].problems == [
+        (
+            "DelegationUnavailable",
+            f"only 0 sun of {EN} delegated to {RECEIVER} can be undelegated now without "
+            "touching other delegations",
+        )
+    ]
+
+
+def test_an_undelegate_naming_the_position_under_another_intent_holds_it() -> None:
+    # included (visible, so the position still shows delegated) but not final yet
+    a = delegated("a", spec(100, delegate=RECEIVER), unstake=True)
+    other = operation(
+        "u2",
+        Kind.UNDELEGATE,
+        [a],
+        undelegate_params(100 * SUN),
+        state=OperationState.INCLUDED,
+        intent_key=intent_key(Kind.UNDELEGATE, OWNER, EN, RECEIVER, lock=True),
+    )
+    rnd = undelegations([a], snapshot(delegations=[out(100)]), [other])
+    assert rnd.actions == []
+    assert [(n.code, n.position_ids) for n in rnd.waiting] == [("OperationInFlight", (a.id,))]
+
+
 # -- delegate -----------------------------------------------------------------------------------
 
 
@@ -337,6 +372,16 @@ def test_a_delegate_batches_the_pooled_positions_per_receiver_and_lock() -> None
     plain = position("g", spec(11), state=State.FROZEN, created_minute=6)
     observed = snapshot(frozen={EN: 300 * SUN})
     rnd = delegations([a, b, c, d, leaving, pending, plain], observed)
+    # positions skipped first do not end the look
+    early = [
+        position(
+            "x1", spec(1, delegate=RECEIVER), state=State.FROZEN, unstake=True, created_minute=-3
+        ),
+        position("x2", spec(1, delegate=RECEIVER), created_minute=-2),
+        position("x3", spec(1), state=State.FROZEN, created_minute=-1),
+    ]
+    again = delegations([*early, a], snapshot(frozen={EN: 102 * SUN}))
+    assert [x.position_ids for x in again.actions] == [(a.id,)]
     got = {(x.intent_key, x.params["balance"]): x for x in rnd.actions}
     unlocked = intent_key(Kind.DELEGATE, OWNER, EN, RECEIVER)
     locked = intent_key(Kind.DELEGATE, OWNER, EN, RECEIVER, lock=True)
@@ -362,31 +407,51 @@ def test_a_delegate_batches_the_pooled_positions_per_receiver_and_lock() -> None
     assert rnd.works[a.id].location is Location.DELEGATED
 
 
-def test_a_delegate_in_flight_holds_the_group() -> None:
-    a = position("a", spec(100, delegate=RECEIVER), state=State.FROZEN)
-    key = intent_key(Kind.DELEGATE, OWNER, EN, RECEIVER)
+FIRST, LAST = sorted((RECEIVER, RECEIVER2))
+
+
+def test_a_delegate_in_flight_holds_the_group_and_only_it() -> None:
+    a = position("a", spec(100, delegate=FIRST), state=State.FROZEN)
+    b = position("b", spec(40, delegate=LAST), state=State.FROZEN, created_minute=1)
+    key = intent_key(Kind.DELEGATE, OWNER, EN, FIRST)
     sent = operation(
         "d", Kind.DELEGATE, [], delegate_params(1), state=OperationState.BROADCAST, intent_key=key
     )
-    rnd = delegations([a], snapshot(frozen={EN: 100 * SUN}), [sent])
-    assert rnd.actions == []
-    assert [n.code for n in rnd.waiting] == ["OperationInFlight"]
+    # (the one sun it delegates is taken from the pool until it lands)
+    rnd = delegations([a, b], snapshot(frozen={EN: 140 * SUN + 1}), [sent])
+    assert [x.position_ids for x in rnd.actions] == [(b.id,)]
+    assert [(n.code, n.position_ids) for n in rnd.waiting] == [("OperationInFlight", (a.id,))]
     assert rnd.waiting[0].message.startswith("delegate: ")
+    # a delegate naming the position, sent under another intent (its lock changed since), is
+    # included but not final: the position is not delegated twice
+    other = operation(
+        "d2",
+        Kind.DELEGATE,
+        [a],
+        delegate_params(100 * SUN, FIRST, lock=True, period=86_400),
+        state=OperationState.INCLUDED,
+        intent_key=intent_key(Kind.DELEGATE, OWNER, EN, FIRST, lock=True),
+    )
+    rnd = delegations([a, b], snapshot(frozen={EN: 140 * SUN}), [other])
+    assert [x.position_ids for x in rnd.actions] == [(b.id,)]
+    assert [(n.code, n.position_ids) for n in rnd.waiting] == [("OperationInFlight", (a.id,))]
 
 
 def test_one_locked_delegation_to_a_receiver_at_a_time() -> None:
-    short = position(
-        "a", spec(100, delegate=RECEIVER, lock=True, lock_period_blocks=1200), state=State.FROZEN
-    )
+    # the longer lock was asked first: the shorter still goes first (ordered by period)
     long = position(
-        "b",
-        spec(50, delegate=RECEIVER, lock=True, lock_period_blocks=2400),
+        "b", spec(50, delegate=FIRST, lock=True, lock_period_blocks=2400), state=State.FROZEN
+    )
+    short = position(
+        "a",
+        spec(100, delegate=FIRST, lock=True, lock_period_blocks=1200),
         state=State.FROZEN,
         created_minute=1,
     )
-    rnd = delegations([long, short], snapshot(frozen={EN: 150 * SUN}))
-    assert [x.position_ids for x in rnd.actions] == [(short.id,)]
-    key = intent_key(Kind.DELEGATE, OWNER, EN, RECEIVER, lock=True)
+    after = position("c", spec(10, delegate=LAST), state=State.FROZEN, created_minute=2)
+    rnd = delegations([long, short, after], snapshot(frozen={EN: 160 * SUN}))
+    assert [x.position_ids for x in rnd.actions] == [(short.id,), (after.id,)]
+    key = intent_key(Kind.DELEGATE, OWNER, EN, FIRST, lock=True)
     assert rnd.waiting == [
         Notice("SameIntentPlanned", f"{key} is planned with another lock period", (long.id,))
     ]

@@ -147,6 +147,18 @@ def test_an_unfreeze_in_flight_holds_the_batch() -> None:
     assert rnd.actions == []
     assert [n.code for n in rnd.waiting] == ["OperationInFlight"]
     assert rnd.waiting[0].message.startswith("unfreeze: ")
+    # an unfreeze naming the position, included (visible) but not final: not unfrozen twice
+    named = operation(
+        "u2",
+        Kind.UNFREEZE,
+        [a],
+        unfreeze_params(100 * SUN),
+        state=OperationState.INCLUDED,
+        intent_key="unfreeze:another",
+    )
+    rnd = unfreezes([a], snapshot(frozen={EN: 100 * SUN}), [named])
+    assert rnd.actions == []
+    assert [(n.code, n.position_ids) for n in rnd.waiting] == [("OperationInFlight", (a.id,))]
 
 
 def test_the_32_pending_unfreezes_hold_the_next_one_until_the_soonest_matures() -> None:
