@@ -480,6 +480,14 @@ def test_a_receiver_not_activated_or_not_observed_is_not_delegated_to() -> None:
         assert rnd.waiting == []
 
 
+def test_a_receiver_not_ready_holds_only_its_own_group() -> None:
+    a = position("a", spec(100, delegate=FIRST), state=State.FROZEN)
+    b = position("b", spec(40, delegate=LAST), state=State.FROZEN, created_minute=1)
+    rnd = delegations([a, b], snapshot(frozen={EN: 140 * SUN}, receivers={LAST: True}))
+    assert [x.position_ids for x in rnd.actions] == [(b.id,)]
+    assert [n.code for n in rnd.warnings] == ["ReceiverUnknown"]
+
+
 def test_a_new_lock_must_not_end_before_the_existing_one() -> None:
     period = 1200
     a = position(
