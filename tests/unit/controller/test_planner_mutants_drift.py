@@ -699,3 +699,46 @@ def test_a_confirmation_must_show_every_position_the_head_shows() -> None:
     assert not drift.confirmed(rnd, only_a)
     both = snapshot(frozen={EN: 20 * SUN}, votes=[], head=HEAD - 1)
     assert drift.confirmed(rnd, both)
+
+
+def test_the_newest_eligible_sweep_is_named_whatever_the_order_of_the_operations() -> None:
+    p = claimable()
+    newer = sweep("newer", block=HEAD - 1, block_time_ms=NOW - 3000)
+    older = sweep("older", block=HEAD - 2, block_time_ms=NOW - 6000)
+    for ops in ([newer, older], [older, newer]):
+        rnd = round_of([p], snapshot(), ops)
+        drift.observe(rnd)
+        assert [t.txid for t in rnd.works[p.id].transitions] == [newer.txid]
+
+
+def test_every_observation_and_drift_transition_records_the_chain_time() -> None:
+    swept = claimable("swept")
+    unstaked = position("unstaked", spec(10), unstake=True, created_minute=1)
+    rnd = round_of([swept, unstaked], snapshot(), [sweep("s")])
+    drift.observe(rnd)
+    for p in (swept, unstaked):
+        assert [t.facts.chain_time_ms for t in rnd.works[p.id].transitions] == [NOW]
+    gone = claimable("gone")
+    cancelled = position(
+        "cancelled", spec(10), state=State.UNFREEZING, unfreeze_expire_time_ms=NOW + 1
+    )
+    rnd = round_of([gone, cancelled])
+    drift.findings(rnd, list(rnd.works.values()), snapshot(frozen={EN: 10 * SUN}))
+    for p in (gone, cancelled):
+        assert [t.facts.chain_time_ms for t in rnd.works[p.id].transitions] == [NOW]
+
+
+def test_a_position_whose_entry_is_there_does_not_end_the_entry_check() -> None:
+    there = position("there", spec(10), state=State.UNFREEZING, unfreeze_expire_time_ms=NOW + 1)
+    gone = claimable("gone")
+    gone = dataclasses.replace(gone, created_at=there.created_at.replace(minute=5))
+    rnd = round_of([there, gone])
+    entries = [UnfreezingEntry(EN, 10 * SUN, NOW + 1)]
+    found = drift.findings(rnd, list(rnd.works.values()), snapshot(unfreezing=entries))
+    assert [(f.kind, f.position_ids) for f in found] == [("withdraw_included", (gone.id,))]
+
+
+def test_a_single_vote_missing_from_the_chain_is_lost() -> None:
+    a = frozen_position("a", 10, state=State.VOTING, votes_cast=[(W1, 1)])
+    _rnd, found = vote_findings([a], [(W2, 5)])
+    assert [f.position_ids for f in found] == [(a.id,)]
