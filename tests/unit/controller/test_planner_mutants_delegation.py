@@ -337,6 +337,49 @@ def test_an_undelegate_naming_the_position_under_another_intent_holds_it() -> No
     assert [(n.code, n.position_ids) for n in rnd.waiting] == [("OperationInFlight", (a.id,))]
 
 
+def test_a_stray_delegate_holds_undelegates_of_its_resource_only() -> None:
+    # a delegate in flight names a position whose stake is in no pool (its freeze is gone)
+    stranded = position("p", spec(10, delegate=LAST))
+    a = delegated("a", spec(100, delegate=FIRST), unstake=True, minute=1)
+    b = delegated("b", spec(30, delegate=LAST, resource=BW), unstake=True, minute=2)
+    stray = operation(
+        "s",
+        Kind.DELEGATE,
+        [stranded],
+        delegate_params(1, LAST),
+        state=OperationState.BROADCAST,
+        intent_key=intent_key(Kind.DELEGATE, OWNER, EN, LAST),
+    )
+    observed = snapshot(
+        frozen={EN: 1}, delegations=[out(100, receiver=FIRST), out(30, receiver=LAST, resource=BW)]
+    )
+    rnd = undelegations([stranded, a, b], observed, [stray])
+    assert [x.position_ids for x in rnd.actions] == [(b.id,)]
+    assert rnd.waiting == [
+        Notice(
+            "StrayDependentInFlight",
+            f"undelegate: delegate {stray.txid} (broadcast) names positions whose stake is not "
+            f"in the pool on the head; the {EN} pool does not grow until it is final or that "
+            "stake is there",
+            (a.id,),
+        )
+    ]
+    assert rnd.works[a.id].progress == [f"delegate {stray.txid} is broadcast"]
+    # a delegate in flight that names the very positions this undelegate brings back is no stray
+    own = operation(
+        "o",
+        Kind.DELEGATE,
+        [a],
+        delegate_params(1, FIRST),
+        state=OperationState.BROADCAST,
+        intent_key=intent_key(Kind.DELEGATE, OWNER, EN, FIRST),
+    )
+    rnd = undelegations(
+        [a], snapshot(frozen={EN: 1}, delegations=[out(100, receiver=FIRST)]), [own]
+    )
+    assert [x.params["balance"] for x in rnd.actions] == [100 * SUN]
+
+
 # -- delegate -----------------------------------------------------------------------------------
 
 
