@@ -742,3 +742,24 @@ def test_a_single_vote_missing_from_the_chain_is_lost() -> None:
     a = frozen_position("a", 10, state=State.VOTING, votes_cast=[(W1, 1)])
     _rnd, found = vote_findings([a], [(W2, 5)])
     assert [f.position_ids for f in found] == [(a.id,)]
+
+
+def test_an_excused_pair_does_not_end_the_delegation_check() -> None:
+    a = delegated("a", 10)
+    b = delegated("b", 10, receiver=RECEIVER2, created_minute=1)
+    op = operation(
+        "d",
+        Kind.DELEGATE,
+        [],
+        {"receiver_address": RECEIVER, "resource": "ENERGY"},
+        state=OpState.BROADCAST,
+    )
+    _rnd, found = delegation_findings([a, b], [], [op])
+    assert [f.position_ids for f in found] == [(b.id,)]
+
+
+def test_stake_exactly_the_delegations_leaves_nothing_for_the_frozen_positions() -> None:
+    f = frozen_position("f", 10)
+    d = delegated("d", 10, created_minute=1)
+    _rnd, found = stake_findings([f, d], {EN: 0}, [out(10)])
+    assert [(x.kind, x.position_ids) for x in found] == [("stake_lost", (f.id,))]
