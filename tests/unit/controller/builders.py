@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 
+from tron_staking.controller import planner
 from tron_staking.domain import addresses
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.enums import (
@@ -25,6 +26,15 @@ SUN = 1_000_000
 T0 = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 CHAIN_T0 = 1_800_000_000_000
 HEAD = 1000
+DAY_MS = 86_400_000
+
+# The short names the planner tests read by.
+Kind = StakingOperationType
+State = StakingStatusType
+OpState = OperationState
+EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
+POLICY = planner.PlannerPolicy()
+NOW = CHAIN_T0
 
 
 def address(name: str) -> Address:

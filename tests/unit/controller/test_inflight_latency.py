@@ -15,20 +15,17 @@ from collections.abc import Callable
 import pytest
 
 from tests.unit.controller import builders as b
+from tests.unit.controller.builders import Kind, State
 from tests.unit.controller.chain_model import SOLID_LAG_BLOCKS
 from tests.unit.controller.harness import World
 from tests.unit.controller.model import worlds as w
 from tron_staking.domain.enums import (
     OperationState,
-    StakingOperationType,
     StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.position import Position
 
 Res = StakingResourceType
-State = StakingStatusType
-Kind = StakingOperationType
 
 
 def blocks_until(world: World, done: Callable[[World], bool], limit: int = 60) -> int:

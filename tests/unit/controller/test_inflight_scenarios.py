@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from tests.unit.controller import builders as b
+from tests.unit.controller.builders import Kind
 from tests.unit.controller.harness import World
 from tests.unit.controller.model import worlds as w
 from tron_staking.domain.addresses import Address
-from tron_staking.domain.enums import OperationState, StakingOperationType, StakingResourceType
+from tron_staking.domain.enums import OperationState, StakingResourceType
 from tron_staking.domain.spec import DelegateSpec
 
 Res = StakingResourceType
-Kind = StakingOperationType
 
 
 def owner(spare_trx: int = 20) -> w.Owner:

@@ -10,9 +10,13 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from tests.unit.controller.builders import (
+    BW,
     CHAIN_T0,
+    DAY_MS,
+    EN,
     HEAD,
     OWNER,
+    POLICY,
     RECEIVER,
     SUN,
     T0,
@@ -20,6 +24,8 @@ from tests.unit.controller.builders import (
     W2,
     W3,
     WITNESSES,
+    Kind,
+    State,
     address,
     delegation_of,
     operation,
@@ -34,20 +40,11 @@ from tron_staking.domain.enums import (
     ConditionStatus,
     ConditionType,
     OperationState,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, DelegationOut, UnfreezingEntry
 from tron_staking.errors import InvalidTransitionError
-
-Kind = StakingOperationType
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-DAY_MS = 86_400_000
-POLICY = planner.PlannerPolicy()
 
 
 @dataclasses.dataclass(frozen=True)

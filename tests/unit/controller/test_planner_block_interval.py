@@ -8,14 +8,12 @@ import dataclasses
 
 import pytest
 
-from tests.unit.controller.builders import CHAIN_T0, operation, position, snapshot, spec
+from tests.unit.controller.builders import CHAIN_T0, POLICY, operation, position, snapshot, spec
 from tron_staking.controller import planner
 from tron_staking.controller.planner import status
 from tron_staking.controller.planner.work import Round
 from tron_staking.domain.enums import OperationState, StakingOperationType, StakingStatusType
 from tron_staking.domain.position import Position
-
-POLICY = planner.PlannerPolicy()
 
 
 def frozen_position() -> Position:

@@ -4,20 +4,17 @@ deterministically on the chain model. Each docstring says what went wrong and on
 from __future__ import annotations
 
 from tests.unit.controller import builders as b
+from tests.unit.controller.builders import Kind, State
 from tests.unit.controller.harness import Fate, World
 from tests.unit.controller.model import worlds as w
 from tron_staking.domain.enums import (
     OperationState,
-    StakingOperationType,
     StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.position import Position
 from tron_staking.domain.spec import DelegateSpec
 
 Res = StakingResourceType
-Kind = StakingOperationType
-State = StakingStatusType
 ROUNDS_PAST_THE_FREEZE_EXPIRY = 24
 """Healthy rounds after the dropped freeze: its expiration (60 s, 20 blocks) has passed, but
 the solid block (19 behind) does not prove it expired yet."""

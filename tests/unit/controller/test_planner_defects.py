@@ -11,15 +11,21 @@ import dataclasses
 from collections.abc import Sequence
 
 from tests.unit.controller.builders import (
+    BW,
     CHAIN_T0,
+    DAY_MS,
+    EN,
     HEAD,
     OWNER,
+    POLICY,
     RECEIVER,
     RECEIVER2,
     SUN,
     T0,
     W1,
     W2,
+    Kind,
+    State,
     address,
     delegation_of,
     operation,
@@ -32,21 +38,12 @@ from tron_staking.controller import planner
 from tron_staking.domain.enums import (
     ConditionType,
     OperationState,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.ids import PositionId
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, DelegationOut, UnfreezingEntry
 from tron_staking.statemachine import operation as operation_machine
-
-Kind = StakingOperationType
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-DAY_MS = 86_400_000
-POLICY = planner.PlannerPolicy()
 
 
 def run(

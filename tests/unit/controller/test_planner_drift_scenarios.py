@@ -4,19 +4,17 @@ whose freeze had not landed) and for requeues at known chain times."""
 from __future__ import annotations
 
 from tests.unit.controller import builders as b
+from tests.unit.controller.builders import DAY_MS, Kind, State
 from tests.unit.controller.chain_model import Contract
 from tests.unit.controller.harness import Fate
 from tests.unit.controller.model import worlds as w
 from tron_staking.controller import planner
 from tron_staking.controller.planner.ledger import amount_of as ledger_amount
-from tron_staking.domain.enums import StakingOperationType, StakingResourceType, StakingStatusType
+from tron_staking.domain.enums import StakingResourceType
 from tron_staking.domain.snapshot import UnfreezingEntry
 
-Kind = StakingOperationType
 Res = StakingResourceType
-State = StakingStatusType
 SUN = b.SUN
-DAY_MS = 86_400_000
 
 
 def test_votes_that_land_before_their_freeze_stay_the_positions_own() -> None:

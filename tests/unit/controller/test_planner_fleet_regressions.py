@@ -12,13 +12,18 @@ after the other while earlier ones are already Ready.
 from __future__ import annotations
 
 from tests.unit.controller.builders import (
+    BW,
     CHAIN_T0,
+    EN,
     OWNER,
+    POLICY,
     RECEIVER,
     RECEIVER2,
     SUN,
     W1,
     W2,
+    Kind,
+    State,
     delegation_of,
     position,
     snapshot,
@@ -30,17 +35,9 @@ from tron_staking.controller import planner
 from tron_staking.domain.enums import (
     ConditionStatus,
     ConditionType,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import DelegationOut
-
-Kind = StakingOperationType
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-POLICY = planner.PlannerPolicy()
 
 FIRST_SPEC = spec(10, votes={W1: 1}, delegate=RECEIVER)
 FIRST = position(

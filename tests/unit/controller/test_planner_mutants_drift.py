@@ -11,14 +11,20 @@ import dataclasses
 from collections.abc import Sequence
 
 from tests.unit.controller.builders import (
-    CHAIN_T0,
+    BW,
+    EN,
     HEAD,
+    NOW,
+    POLICY,
     RECEIVER,
     RECEIVER2,
     SUN,
     W1,
     W2,
     W3,
+    Kind,
+    OpState,
+    State,
     delegation_of,
     operation,
     position,
@@ -26,28 +32,17 @@ from tests.unit.controller.builders import (
     spec,
     wv,
 )
-from tron_staking.controller import planner
 from tron_staking.controller.planner import drift
 from tron_staking.controller.planner.model import DriftFinding
 from tron_staking.controller.planner.work import Round, Work
 from tron_staking.domain.enums import (
-    OperationState,
-    StakingOperationType,
     StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.ids import PositionId
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, DelegationOut, UnfreezingEntry
 from tron_staking.statemachine.position import Trigger
-
-Kind = StakingOperationType
-State = StakingStatusType
-OpState = OperationState
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-POLICY = planner.PlannerPolicy()
-NOW = CHAIN_T0
 
 
 def round_of(

@@ -10,36 +10,31 @@ import dataclasses
 from collections.abc import Sequence
 
 from tests.unit.controller.builders import (
-    CHAIN_T0,
+    EN,
+    NOW,
     OWNER,
+    POLICY,
     RECEIVER,
     SUN,
     W1,
+    Kind,
+    State,
     operation,
     position,
     snapshot,
     spec,
     wv,
 )
-from tron_staking.controller import planner
 from tron_staking.controller.planner import gate
 from tron_staking.controller.planner.emit import emit
 from tron_staking.controller.planner.work import Location, Round
 from tron_staking.domain.enums import (
     OperationState,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.operation import JsonValue
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, UnfreezingEntry
 
-Kind = StakingOperationType
-State = StakingStatusType
-EN = StakingResourceType.ENERGY
-POLICY = planner.PlannerPolicy()
-NOW = CHAIN_T0
 FREEZE_BYTES = 254 + 8
 VOTE_BYTES = 271 + 8
 DELEGATE_BYTES = 279 + 8

@@ -11,13 +11,20 @@ import dataclasses
 from collections.abc import Sequence
 
 from tests.unit.controller.builders import (
-    CHAIN_T0,
+    BW,
+    DAY_MS,
+    EN,
     HEAD,
+    NOW,
+    POLICY,
     RECEIVER,
     RECEIVER2,
     SUN,
     W1,
     W2,
+    Kind,
+    OpState,
+    State,
     delegation_of,
     operation,
     position,
@@ -25,27 +32,13 @@ from tests.unit.controller.builders import (
     spec,
     wv,
 )
-from tron_staking.controller import planner
 from tron_staking.controller.planner import evidence
 from tron_staking.controller.planner.work import Location, Round
-from tron_staking.domain.enums import (
-    OperationState,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
-)
 from tron_staking.domain.operation import JsonValue, Operation
 from tron_staking.domain.position import ChainDelegation, Position
 from tron_staking.domain.snapshot import AccountSnapshot, UnfreezingEntry
 
-Kind = StakingOperationType
-OpState = OperationState
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-POLICY = planner.PlannerPolicy()
-DAY_MS = 86_400_000
 DELAY_MS = 14 * DAY_MS
-NOW = CHAIN_T0
 
 
 def round_of(

@@ -11,10 +11,16 @@ import dataclasses
 from collections.abc import Sequence
 
 from tests.unit.controller.builders import (
-    CHAIN_T0,
+    BW,
+    EN,
+    NOW,
     OWNER,
+    POLICY,
     RECEIVER,
     SUN,
+    Kind,
+    OpState,
+    State,
     operation,
     position,
     snapshot,
@@ -23,23 +29,11 @@ from tests.unit.controller.builders import (
 from tron_staking.controller import planner
 from tron_staking.controller.planner import gate
 from tron_staking.controller.planner.work import Round, Work
-from tron_staking.domain.enums import (
-    OperationState,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
-)
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot
 
-Kind = StakingOperationType
-OpState = OperationState
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-POLICY = planner.PlannerPolicy()
 KEY = f"delegate:{OWNER}:{RECEIVER}:ENERGY:unlocked"
-NOW = CHAIN_T0
 
 P1 = position("p1", spec(100, delegate=RECEIVER), state=State.FROZEN)
 P2 = position("p2", spec(200, delegate=RECEIVER), state=State.FROZEN, created_minute=1)

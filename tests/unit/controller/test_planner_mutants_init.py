@@ -13,10 +13,13 @@ import pytest
 
 from tests.unit.controller.builders import (
     CHAIN_T0,
+    EN,
     HEAD,
     OWNER,
+    POLICY,
     SUN,
     T0,
+    State,
     operation,
     position,
     snapshot,
@@ -28,18 +31,13 @@ from tron_staking.domain.conditions import ConditionUpdate
 from tron_staking.domain.enums import (
     ConditionType,
     StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.history import TransitionRecord
 from tron_staking.errors import InvalidTransitionError
 from tron_staking.statemachine import position as position_machine
 from tron_staking.statemachine.position import Facts, Trigger
 
-State = StakingStatusType
-EN = StakingResourceType.ENERGY
 PROGRESSING, STALLED = ConditionType.PROGRESSING, ConditionType.STALLED
-POLICY = planner.PlannerPolicy()
 
 
 def conditions_of(plan: planner.Plan, p_id: str) -> dict[ConditionType, ConditionUpdate]:

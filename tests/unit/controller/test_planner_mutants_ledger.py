@@ -10,25 +10,25 @@ import dataclasses
 from collections.abc import Mapping
 
 from tests.unit.controller.builders import (
+    BW,
     CHAIN_T0,
+    EN,
     RECEIVER,
     RECEIVER2,
     SUN,
     W1,
     W2,
     W3,
+    Kind,
     snapshot,
     wv,
 )
 from tron_staking.controller.planner import ledger
 from tron_staking.controller.planner.ledger import Ledger
 from tron_staking.domain import bandwidth
-from tron_staking.domain.enums import StakingOperationType, StakingResourceType
 from tron_staking.domain.operation import JsonValue
 from tron_staking.domain.snapshot import DelegationOut, UnfreezingEntry
 
-Kind = StakingOperationType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
 FEE = 1000
 
 

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.controller.builders import OWNER, RECEIVER, W1, pid, wv
+from tests.unit.controller.builders import BW, EN, OWNER, RECEIVER, W1, Kind, State, pid, wv
 from tron_staking.controller import planner
 from tron_staking.controller.planner.model import intent_key
 from tron_staking.domain.conditions import ConditionUpdate
 from tron_staking.domain.enums import (
     ConditionType,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.statemachine.position import Facts, Trigger
 
-Kind = StakingOperationType
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
 A, B = pid("a"), pid("b")
 READY = ConditionType.READY
 

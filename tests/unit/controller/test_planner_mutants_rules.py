@@ -11,14 +11,20 @@ import dataclasses
 from collections.abc import Sequence
 
 from tests.unit.controller.builders import (
-    CHAIN_T0,
+    BW,
+    DAY_MS,
+    EN,
+    NOW,
     OWNER,
+    POLICY,
     RECEIVER,
     RECEIVER2,
     SUN,
     W1,
     W2,
     W3,
+    Kind,
+    State,
     operation,
     position,
     snapshot,
@@ -33,20 +39,11 @@ from tron_staking.controller.planner.work import Location, Round
 from tron_staking.domain import bandwidth
 from tron_staking.domain.enums import (
     OperationState,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot
 
-Kind = StakingOperationType
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-POLICY = planner.PlannerPolicy()
-NOW = CHAIN_T0
-DAY_MS = 86_400_000
 CLAIM_FEE = bandwidth.burn_fee_sun(bandwidth.estimate_bytes(Kind.CLAIM_REWARDS))
 
 

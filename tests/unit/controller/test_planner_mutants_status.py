@@ -10,12 +10,16 @@ import dataclasses
 from collections.abc import Sequence
 
 from tests.unit.controller.builders import (
-    CHAIN_T0,
     HEAD,
+    NOW,
+    POLICY,
     RECEIVER,
     RECEIVER2,
     W1,
     W2,
+    Kind,
+    OpState,
+    State,
     delegation_of,
     operation,
     position,
@@ -29,25 +33,17 @@ from tron_staking.controller.planner.work import Round
 from tron_staking.domain.conditions import ConditionUpdate
 from tron_staking.domain.enums import (
     ConditionType,
-    OperationState,
-    StakingOperationType,
-    StakingStatusType,
 )
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import ChainDelegation, Position
 from tron_staking.domain.votes import WitnessVote
 
-Kind = StakingOperationType
-OpState = OperationState
-State = StakingStatusType
 READY, PROGRESSING, STALLED, DRIFTED = (
     ConditionType.READY,
     ConditionType.PROGRESSING,
     ConditionType.STALLED,
     ConditionType.DRIFTED,
 )
-POLICY = planner.PlannerPolicy()
-NOW = CHAIN_T0
 SOLID = HEAD - 19
 
 

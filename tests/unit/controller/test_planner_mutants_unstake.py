@@ -10,36 +10,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tests.unit.controller.builders import (
-    CHAIN_T0,
+    BW,
+    EN,
+    NOW,
     OWNER,
+    POLICY,
     RECEIVER,
     SUN,
+    Kind,
+    State,
     delegation_of,
     operation,
     position,
     snapshot,
     spec,
 )
-from tron_staking.controller import planner
 from tron_staking.controller.planner import evidence, gate
 from tron_staking.controller.planner.model import Notice, intent_key
 from tron_staking.controller.planner.rules.unstake import plan_unfreezes, plan_withdraw_expired
 from tron_staking.controller.planner.work import Location, Round
 from tron_staking.domain.enums import (
     OperationState,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.operation import JsonValue, Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, UnfreezingEntry
-
-Kind = StakingOperationType
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-POLICY = planner.PlannerPolicy()
-NOW = CHAIN_T0
 
 
 def located(

@@ -11,13 +11,18 @@ import dataclasses
 from collections.abc import Sequence
 
 from tests.unit.controller.builders import (
+    BW,
     CHAIN_T0,
+    EN,
     OWNER,
+    POLICY,
     SUN,
     W1,
     W2,
     W3,
     WITNESSES,
+    Kind,
+    State,
     address,
     operation,
     position,
@@ -32,19 +37,13 @@ from tron_staking.controller.planner.rules.vote import _sort, check_rescale, pla
 from tron_staking.controller.planner.work import Location, Round, Work
 from tron_staking.domain.enums import (
     OperationState,
-    StakingOperationType,
     StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.operation import JsonValue, Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot
 from tron_staking.domain.votes import WitnessVote
 
-Kind = StakingOperationType
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-POLICY = planner.PlannerPolicy()
 W4, W5 = WITNESSES[3], WITNESSES[4]
 NOT_A_WITNESS = address("not-a-witness")
 NOT_A_WITNESS2 = address("not-a-witness-2")

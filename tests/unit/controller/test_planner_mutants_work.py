@@ -12,10 +12,16 @@ from collections.abc import Sequence
 import pytest
 
 from tests.unit.controller.builders import (
-    CHAIN_T0,
+    BW,
+    EN,
     HEAD,
+    NOW,
+    POLICY,
     SUN,
     W1,
+    Kind,
+    OpState,
+    State,
     address,
     operation,
     position,
@@ -25,23 +31,10 @@ from tests.unit.controller.builders import (
 )
 from tron_staking.controller import planner
 from tron_staking.controller.planner.work import Location, Round, first_fit, unresolved, work_of
-from tron_staking.domain.enums import (
-    OperationState,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
-)
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import UnfreezingEntry
 from tron_staking.statemachine.position import Facts, Trigger
-
-Kind = StakingOperationType
-OpState = OperationState
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-POLICY = planner.PlannerPolicy()
-NOW = CHAIN_T0
 
 
 def round_of(positions: Sequence[Position], operations: Sequence[Operation] = ()) -> Round:

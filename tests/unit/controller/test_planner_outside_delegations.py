@@ -8,6 +8,7 @@ import dataclasses
 
 from tests.unit.controller.builders import (
     CHAIN_T0,
+    POLICY,
     SUN,
     W1,
     W2,
@@ -19,7 +20,6 @@ from tests.unit.controller.builders import (
 from tron_staking.controller import planner
 from tron_staking.domain.enums import StakingOperationType, StakingResourceType, StakingStatusType
 
-POLICY = planner.PlannerPolicy()
 ENERGY = StakingResourceType.ENERGY
 
 

@@ -9,14 +9,20 @@ from collections.abc import Sequence
 import pytest
 
 from tests.unit.controller.builders import (
+    BW,
     CHAIN_T0,
+    DAY_MS,
+    EN,
     HEAD,
     OWNER,
+    POLICY,
     RECEIVER,
     SUN,
     W1,
     W2,
     WITNESSES,
+    Kind,
+    State,
     address,
     delegation_of,
     operation,
@@ -30,19 +36,11 @@ from tron_staking.controller.planner import ledger
 from tron_staking.domain.enums import (
     ConditionType,
     OperationState,
-    StakingOperationType,
-    StakingResourceType,
-    StakingStatusType,
 )
 from tron_staking.domain.operation import JsonValue, Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, DelegationOut, UnfreezingEntry
 
-Kind = StakingOperationType
-State = StakingStatusType
-EN, BW = StakingResourceType.ENERGY, StakingResourceType.BANDWIDTH
-DAY_MS = 86_400_000
-POLICY = planner.PlannerPolicy()
 DELEGATE_KEY = f"delegate:{OWNER}:{RECEIVER}:ENERGY:unlocked"
 UNDELEGATE_KEY = f"undelegate:{OWNER}:{RECEIVER}:ENERGY:unlocked"
 

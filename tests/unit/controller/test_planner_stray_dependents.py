@@ -5,18 +5,16 @@ and its positions' stake is not in the pool on the head, nothing grows that pool
 from __future__ import annotations
 
 from tests.unit.controller import builders as b
+from tests.unit.controller.builders import Kind, State
 from tests.unit.controller.harness import Fate, World
 from tests.unit.controller.model import worlds as w
 from tron_staking.domain.enums import (
     OperationState,
     StakingOperationType,
     StakingResourceType,
-    StakingStatusType,
 )
 
 Res = StakingResourceType
-Kind = StakingOperationType
-State = StakingStatusType
 ROUNDS_WHILE_THE_UNDELEGATE_IS_UNPROVEN = 10
 """Healthy rounds after the dropped undelegate: it is still non-final (broadcast) after them."""
 
