@@ -17,14 +17,10 @@ transaction. One HTTP test broadcasts library-built transactions and reads them 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import random
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -35,10 +31,8 @@ from hypothesis import strategies as st
 from tronpy.keys import PrivateKey
 
 from tests.support.devnet import Devnet
+from tests.support.proto import compile_schema
 from tron_devnet import codec
-
-PROTO_DIR = Path(__file__).parent / "proto"
-PROTO_FILE = "tron_transaction.proto"
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
@@ -78,40 +72,11 @@ CONTRACT_TYPES = [
 RESOURCES = {"BANDWIDTH": 0, "ENERGY": 1, "TRON_POWER": 2}
 
 
-def compile_schema(out_dir: Path) -> ModuleType:
-    """Compile the schema with grpcio-tools' protoc into ``out_dir`` and import it.
-
-    Fails the test with protoc's message when the schema does not compile.
-    """
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            f"--proto_path={PROTO_DIR}",
-            f"--python_out={out_dir}",
-            str(PROTO_DIR / PROTO_FILE),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"protoc failed: {result.stderr}")
-    module_path = out_dir / PROTO_FILE.replace(".proto", "_pb2.py")
-    spec = importlib.util.spec_from_file_location("txidcheck_pb2", module_path)
-    if spec is None or spec.loader is None:
-        pytest.fail(f"cannot import {module_path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def pb(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """The compiled schema module (compiled once per session: a descriptor pool holds a file
     once)."""
-    return compile_schema(tmp_path_factory.mktemp("txidcheck"))
+    return compile_schema(tmp_path_factory.mktemp("txidcheck"), "txidcheck_pb2")
 
 
 # --------------------------------------------------------------------------- strategies

@@ -11,10 +11,6 @@ or written with its default) and the codec's bytes must equal the library's.
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -22,10 +18,8 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.support.proto import compile_schema
 from tron_staking.chain import txcodec
-
-PROTO_DIR = Path(__file__).parents[2] / "devnet" / "proto"
-PROTO_FILE = "tron_transaction.proto"
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 VARINT_EDGES = sorted(
@@ -57,34 +51,9 @@ RAW_FIELDS = ("ref_block_bytes", "ref_block_num", "ref_block_hash", "expiration"
 RAW_FIELDS_AFTER = ("timestamp", "fee_limit")
 
 
-def _compile_schema(out_dir: Path) -> ModuleType:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            f"--proto_path={PROTO_DIR}",
-            f"--python_out={out_dir}",
-            str(PROTO_DIR / PROTO_FILE),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"protoc failed: {result.stderr}")
-    module_path = out_dir / PROTO_FILE.replace(".proto", "_pb2.py")
-    spec = importlib.util.spec_from_file_location("txcodec_check_pb2", module_path)
-    if spec is None or spec.loader is None:
-        pytest.fail(f"cannot import {module_path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def pb(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    return _compile_schema(tmp_path_factory.mktemp("txcodec_pb"))
+    return compile_schema(tmp_path_factory.mktemp("txcodec_pb"), "txcodec_check_pb2")
 
 
 class Filler:
