@@ -19,10 +19,7 @@ from tests.unit.controller.builders import Kind, State
 from tests.unit.controller.chain_model import SOLID_LAG_BLOCKS
 from tests.unit.controller.harness import World
 from tests.unit.controller.model import worlds as w
-from tron_staking.domain.enums import (
-    OperationState,
-    StakingResourceType,
-)
+from tron_staking.domain.enums import OperationState, StakingResourceType
 from tron_staking.domain.position import Position
 
 Res = StakingResourceType

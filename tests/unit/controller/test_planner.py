@@ -35,12 +35,9 @@ from tests.unit.controller.builders import (
     spec,
     wv,
 )
+from tests.unit.controller.rounds import codes, kinds
 from tron_staking.controller import planner
-from tron_staking.domain.enums import (
-    ConditionStatus,
-    ConditionType,
-    OperationState,
-)
+from tron_staking.domain.enums import ConditionStatus, ConditionType, OperationState
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, DelegationOut, UnfreezingEntry
@@ -56,10 +53,6 @@ class Scenario:
     operations: Sequence[Operation] = ()
     claim_requested: bool = False
     confirmation: AccountSnapshot | None = None
-
-
-def kinds(plan: planner.Plan) -> list[str]:
-    return [a.kind.value for a in plan.actions]
 
 
 def action(plan: planner.Plan, kind: Kind) -> planner.Action:
@@ -86,10 +79,6 @@ def condition(plan: planner.Plan, name: str, type_: ConditionType) -> tuple[str,
         if c.type is type_:
             return c.status.value, c.reason
     raise AssertionError(f"no {type_} condition for {name}")
-
-
-def codes(notices: Sequence[planner.Notice]) -> set[str]:
-    return {n.code for n in notices}
 
 
 # -- scenarios --------------------------------------------------------------------------------

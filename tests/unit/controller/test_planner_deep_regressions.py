@@ -7,10 +7,7 @@ from tests.unit.controller import builders as b
 from tests.unit.controller.builders import Kind, State
 from tests.unit.controller.harness import Fate, World
 from tests.unit.controller.model import worlds as w
-from tron_staking.domain.enums import (
-    OperationState,
-    StakingResourceType,
-)
+from tron_staking.domain.enums import OperationState, StakingResourceType
 from tron_staking.domain.position import Position
 from tron_staking.domain.spec import DelegateSpec
 

@@ -34,11 +34,9 @@ from tests.unit.controller.builders import (
     spec,
     wv,
 )
+from tests.unit.controller.rounds import kinds
 from tron_staking.controller import planner
-from tron_staking.domain.enums import (
-    ConditionType,
-    OperationState,
-)
+from tron_staking.domain.enums import ConditionType, OperationState
 from tron_staking.domain.ids import PositionId
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
@@ -62,10 +60,6 @@ def run(
         policy,
         confirmation=confirmation,
     )
-
-
-def kinds(plan: planner.Plan) -> list[str]:
-    return [a.kind.value for a in plan.actions]
 
 
 def naming(plan: planner.Plan, kind: Kind, position_id: PositionId) -> list[planner.Action]:

@@ -32,10 +32,7 @@ from tests.unit.controller.builders import (
 )
 from tests.unit.controller.model import worlds
 from tron_staking.controller import planner
-from tron_staking.domain.enums import (
-    ConditionStatus,
-    ConditionType,
-)
+from tron_staking.domain.enums import ConditionStatus, ConditionType
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import DelegationOut
 

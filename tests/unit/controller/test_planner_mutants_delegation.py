@@ -14,7 +14,6 @@ from tests.unit.controller.builders import (
     EN,
     NOW,
     OWNER,
-    POLICY,
     RECEIVER,
     RECEIVER2,
     SUN,
@@ -26,32 +25,19 @@ from tests.unit.controller.builders import (
     snapshot,
     spec,
 )
-from tron_staking.controller.planner import evidence, gate
+from tests.unit.controller.rounds import located
+from tron_staking.controller.planner import gate
 from tron_staking.controller.planner.model import Notice, intent_key
-from tron_staking.controller.planner.rules.delegation import (
-    plan_delegations,
-    plan_undelegations,
-)
+from tron_staking.controller.planner.rules.delegation import plan_delegations, plan_undelegations
 from tron_staking.controller.planner.work import Location, Round
 from tron_staking.domain.addresses import Address
-from tron_staking.domain.enums import (
-    OperationState,
-    StakingResourceType,
-)
+from tron_staking.domain.enums import OperationState, StakingResourceType
 from tron_staking.domain.operation import JsonValue, Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, DelegationOut
 from tron_staking.domain.spec import PositionSpec
 
 BLOCK_MS = 3000
-
-
-def located(
-    positions: Sequence[Position], observed: AccountSnapshot, operations: Sequence[Operation] = ()
-) -> Round:
-    rnd = Round(positions, observed, operations, NOW, POLICY, False)
-    evidence.locate(rnd)
-    return rnd
 
 
 def undelegations(

@@ -35,9 +35,7 @@ from tests.unit.controller.builders import (
 from tron_staking.controller.planner import drift
 from tron_staking.controller.planner.model import DriftFinding
 from tron_staking.controller.planner.work import Round, Work
-from tron_staking.domain.enums import (
-    StakingResourceType,
-)
+from tron_staking.domain.enums import StakingResourceType
 from tron_staking.domain.ids import PositionId
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position

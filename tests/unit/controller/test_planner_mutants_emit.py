@@ -28,9 +28,7 @@ from tests.unit.controller.builders import (
 from tron_staking.controller.planner import gate
 from tron_staking.controller.planner.emit import emit
 from tron_staking.controller.planner.work import Location, Round
-from tron_staking.domain.enums import (
-    OperationState,
-)
+from tron_staking.domain.enums import OperationState
 from tron_staking.domain.operation import JsonValue
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, UnfreezingEntry

@@ -28,10 +28,7 @@ from tests.unit.controller.builders import (
 )
 from tron_staking.controller import planner
 from tron_staking.domain.conditions import ConditionUpdate
-from tron_staking.domain.enums import (
-    ConditionType,
-    StakingOperationType,
-)
+from tron_staking.domain.enums import ConditionType, StakingOperationType
 from tron_staking.domain.history import TransitionRecord
 from tron_staking.errors import InvalidTransitionError
 from tron_staking.statemachine import position as position_machine

@@ -11,9 +11,7 @@ from tests.unit.controller.builders import BW, EN, OWNER, RECEIVER, W1, Kind, St
 from tron_staking.controller import planner
 from tron_staking.controller.planner.model import intent_key
 from tron_staking.domain.conditions import ConditionUpdate
-from tron_staking.domain.enums import (
-    ConditionType,
-)
+from tron_staking.domain.enums import ConditionType
 from tron_staking.statemachine.position import Facts, Trigger
 
 A, B = pid("a"), pid("b")

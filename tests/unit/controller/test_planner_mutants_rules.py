@@ -37,9 +37,7 @@ from tron_staking.controller.planner.rules.claim import plan_claim
 from tron_staking.controller.planner.rules.freeze import follow_up_sizes, plan_freezes
 from tron_staking.controller.planner.work import Location, Round
 from tron_staking.domain import bandwidth
-from tron_staking.domain.enums import (
-    OperationState,
-)
+from tron_staking.domain.enums import OperationState
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot

@@ -31,9 +31,7 @@ from tron_staking.controller import planner
 from tron_staking.controller.planner import status
 from tron_staking.controller.planner.work import Round
 from tron_staking.domain.conditions import ConditionUpdate
-from tron_staking.domain.enums import (
-    ConditionType,
-)
+from tron_staking.domain.enums import ConditionType
 from tron_staking.domain.operation import Operation
 from tron_staking.domain.position import ChainDelegation, Position
 from tron_staking.domain.votes import WitnessVote

@@ -14,7 +14,6 @@ from tests.unit.controller.builders import (
     EN,
     NOW,
     OWNER,
-    POLICY,
     RECEIVER,
     SUN,
     Kind,
@@ -25,24 +24,15 @@ from tests.unit.controller.builders import (
     snapshot,
     spec,
 )
-from tron_staking.controller.planner import evidence, gate
+from tests.unit.controller.rounds import located
+from tron_staking.controller.planner import gate
 from tron_staking.controller.planner.model import Notice, intent_key
 from tron_staking.controller.planner.rules.unstake import plan_unfreezes, plan_withdraw_expired
 from tron_staking.controller.planner.work import Location, Round
-from tron_staking.domain.enums import (
-    OperationState,
-)
+from tron_staking.domain.enums import OperationState
 from tron_staking.domain.operation import JsonValue, Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, UnfreezingEntry
-
-
-def located(
-    positions: Sequence[Position], observed: AccountSnapshot, operations: Sequence[Operation] = ()
-) -> Round:
-    rnd = Round(positions, observed, operations, NOW, POLICY, False)
-    evidence.locate(rnd)
-    return rnd
 
 
 def unfreezes(

@@ -35,10 +35,7 @@ from tron_staking.controller.planner import gate
 from tron_staking.controller.planner.model import Action, intent_key
 from tron_staking.controller.planner.rules.vote import _sort, check_rescale, plan_vote
 from tron_staking.controller.planner.work import Location, Round, Work
-from tron_staking.domain.enums import (
-    OperationState,
-    StakingResourceType,
-)
+from tron_staking.domain.enums import OperationState, StakingResourceType
 from tron_staking.domain.operation import JsonValue, Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot

@@ -31,12 +31,10 @@ from tests.unit.controller.builders import (
     spec,
     wv,
 )
+from tests.unit.controller.rounds import codes, kinds
 from tron_staking.controller import planner
 from tron_staking.controller.planner import ledger
-from tron_staking.domain.enums import (
-    ConditionType,
-    OperationState,
-)
+from tron_staking.domain.enums import ConditionType, OperationState
 from tron_staking.domain.operation import JsonValue, Operation
 from tron_staking.domain.position import Position
 from tron_staking.domain.snapshot import AccountSnapshot, DelegationOut, UnfreezingEntry
@@ -63,14 +61,6 @@ def run(
         claim_requested=claim_requested,
         confirmation=confirmation,
     )
-
-
-def kinds(plan: planner.Plan) -> list[str]:
-    return [a.kind.value for a in plan.actions]
-
-
-def codes(notices: Sequence[planner.Notice]) -> set[str]:
-    return {n.code for n in notices}
 
 
 def condition(plan: planner.Plan, p: Position, type_: ConditionType) -> tuple[str, str]:

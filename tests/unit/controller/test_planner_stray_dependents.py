@@ -8,11 +8,7 @@ from tests.unit.controller import builders as b
 from tests.unit.controller.builders import Kind, State
 from tests.unit.controller.harness import Fate, World
 from tests.unit.controller.model import worlds as w
-from tron_staking.domain.enums import (
-    OperationState,
-    StakingOperationType,
-    StakingResourceType,
-)
+from tron_staking.domain.enums import OperationState, StakingOperationType, StakingResourceType
 
 Res = StakingResourceType
 ROUNDS_WHILE_THE_UNDELEGATE_IS_UNPROVEN = 10
