@@ -9,4 +9,3 @@ OWNER = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"
 
 def test_the_id_is_the_prefix_and_the_owner() -> None:
     assert claim_requests.claim_request_id(OWNER) == "claimreq_" + OWNER
-
