@@ -27,7 +27,7 @@ from tron_staking.domain.history import TransitionRecord
 from tron_staking.domain.ids import OperationId, PositionId, TxId
 from tron_staking.domain.votes import RawWitnessVote, WitnessVote
 
-JsonValue: TypeAlias = "str | int | float | bool | Sequence[JsonValue] | Mapping[str, JsonValue] | None"
+JsonValue: TypeAlias = "str | int | bool | Sequence[JsonValue] | Mapping[str, JsonValue] | None"
 """A JSON value as the contract parameters use it (no floats: amounts are integers of sun)."""
 
 

@@ -105,7 +105,7 @@ def test_plan_json_and_lookups() -> None:
         "waiting_for": [waiting.to_json()],
         "warnings": [warning.to_json()],
         "drift": [finding.to_json()],
-        "requeue_after_s": 1.5,
+        "requeue_after_s": 2,  # whole seconds in the body, rounded up
         "observed_block": 77,
     }
     assert plan.transitions == ((A, T1), (A, T2))

@@ -10,6 +10,7 @@ key. All frozen; nothing here computes.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 
 from tron_staking.domain import bandwidth
@@ -190,7 +191,7 @@ class Plan:
             "waiting_for": [notice.to_json() for notice in self.waiting_for],
             "warnings": [notice.to_json() for notice in self.warnings],
             "drift": [finding.to_json() for finding in self.drift],
-            "requeue_after_s": self.requeue_after_s,
+            "requeue_after_s": math.ceil(self.requeue_after_s),
             "observed_block": self.chain_block,
         }
 
