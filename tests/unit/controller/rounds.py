@@ -3,7 +3,8 @@ plan's actions and notices."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from tests.unit.controller.builders import NOW, POLICY
 from tron_staking.controller import planner
@@ -21,6 +22,32 @@ def located(
     rnd = Round(positions, observed, operations, NOW, POLICY, False)
     evidence.locate(rnd)
     return rnd
+
+
+class Planned(Protocol):
+    """A round located and then planned by one rule."""
+
+    def __call__(
+        self,
+        positions: Sequence[Position],
+        observed: AccountSnapshot,
+        operations: Sequence[Operation] = (),
+    ) -> Round: ...
+
+
+def planned_by(rule: Callable[[Round], object]) -> Planned:
+    """The builder of a located round that ``rule`` has then planned."""
+
+    def planned(
+        positions: Sequence[Position],
+        observed: AccountSnapshot,
+        operations: Sequence[Operation] = (),
+    ) -> Round:
+        rnd = located(positions, observed, operations)
+        rule(rnd)
+        return rnd
+
+    return planned
 
 
 def kinds(plan: planner.Plan) -> list[str]:

@@ -7,8 +7,6 @@ Written to kill the mutants ``make mutate`` left alive in ``planner/rules/delega
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from tests.unit.controller.builders import (
     BW,
     EN,
@@ -25,35 +23,23 @@ from tests.unit.controller.builders import (
     snapshot,
     spec,
 )
-from tests.unit.controller.rounds import located
+from tests.unit.controller.rounds import located, planned_by
 from tron_staking.controller.planner import gate
 from tron_staking.controller.planner.model import Notice, intent_key
 from tron_staking.controller.planner.rules.delegation import plan_delegations, plan_undelegations
-from tron_staking.controller.planner.work import Location, Round
+from tron_staking.controller.planner.work import Location
 from tron_staking.domain.addresses import Address
 from tron_staking.domain.enums import OperationState, StakingResourceType
-from tron_staking.domain.operation import JsonValue, Operation
+from tron_staking.domain.operation import JsonValue
 from tron_staking.domain.position import Position
-from tron_staking.domain.snapshot import AccountSnapshot, DelegationOut
+from tron_staking.domain.snapshot import DelegationOut
 from tron_staking.domain.spec import PositionSpec
 
 BLOCK_MS = 3000
 
 
-def undelegations(
-    positions: Sequence[Position], observed: AccountSnapshot, operations: Sequence[Operation] = ()
-) -> Round:
-    rnd = located(positions, observed, operations)
-    plan_undelegations(rnd)
-    return rnd
-
-
-def delegations(
-    positions: Sequence[Position], observed: AccountSnapshot, operations: Sequence[Operation] = ()
-) -> Round:
-    rnd = located(positions, observed, operations)
-    plan_delegations(rnd)
-    return rnd
+undelegations = planned_by(plan_undelegations)
+delegations = planned_by(plan_delegations)
 
 
 def delegated(

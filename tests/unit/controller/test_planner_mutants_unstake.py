@@ -7,8 +7,6 @@ Written to kill the mutants ``make mutate`` left alive in ``planner/rules/unstak
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from tests.unit.controller.builders import (
     BW,
     EN,
@@ -24,31 +22,18 @@ from tests.unit.controller.builders import (
     snapshot,
     spec,
 )
-from tests.unit.controller.rounds import located
+from tests.unit.controller.rounds import located, planned_by
 from tron_staking.controller.planner import gate
 from tron_staking.controller.planner.model import Notice, intent_key
 from tron_staking.controller.planner.rules.unstake import plan_unfreezes, plan_withdraw_expired
-from tron_staking.controller.planner.work import Location, Round
+from tron_staking.controller.planner.work import Location
 from tron_staking.domain.enums import OperationState
-from tron_staking.domain.operation import JsonValue, Operation
+from tron_staking.domain.operation import JsonValue
 from tron_staking.domain.position import Position
-from tron_staking.domain.snapshot import AccountSnapshot, UnfreezingEntry
+from tron_staking.domain.snapshot import UnfreezingEntry
 
-
-def unfreezes(
-    positions: Sequence[Position], observed: AccountSnapshot, operations: Sequence[Operation] = ()
-) -> Round:
-    rnd = located(positions, observed, operations)
-    plan_unfreezes(rnd)
-    return rnd
-
-
-def withdraws(
-    positions: Sequence[Position], observed: AccountSnapshot, operations: Sequence[Operation] = ()
-) -> Round:
-    rnd = located(positions, observed, operations)
-    plan_withdraw_expired(rnd)
-    return rnd
+unfreezes = planned_by(plan_unfreezes)
+withdraws = planned_by(plan_withdraw_expired)
 
 
 def unfreeze_params(amount_sun: int, resource: str = "ENERGY") -> dict[str, JsonValue]:
