@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import platform
 import time
 from collections.abc import Sequence
@@ -316,9 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     positions = args.positions or (QUICK_POSITIONS if args.quick else FULL_POSITIONS)
     report = run(args.quick, positions, args.pass_budget_s)
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "scale.json"
-    path.write_text(json.dumps(report, indent=2) + "\n")
+    path = common.write_report(args.out, "scale.json", report)
     print(f"wrote {path}")
     for failure in report["failures"]:
         print(f"FAILURE: {failure}")

@@ -223,9 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="report folder")
     args = parser.parse_args(argv)
     report = run(args.quick, args.concurrency)
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "throughput.json"
-    path.write_text(json.dumps(report, indent=2) + "\n")
+    path = common.write_report(args.out, "throughput.json", report)
     print(f"wrote {path}")
     for failure in report["failures"]:
         print(f"FAILURE: {failure}")
